@@ -1,0 +1,15 @@
+/**
+ * Annotations through which constructs describe themselves to the validation
+ * gate. Because they live on the objects, the gate can check any YAML, not
+ * only ours.
+ */
+export const ANNOTATION = {
+  /** On a pod template: the hash of every ConfigMap and Secret the pods read; a change rolls them. */
+  configHash: 'shipshape.dev/config-hash',
+  /** On a pod template: `Kind/name` objects the pods need that are created outside the synth. */
+  externalRefs: 'shipshape.dev/external-refs',
+  /** On a Namespace that lowers its Pod Security level: why it must. */
+  podSecurityReason: 'shipshape.dev/pod-security-reason',
+  /** On a development Secret: a warning that its values are not secret. */
+  developmentOnly: 'shipshape.dev/development-only',
+} as const;

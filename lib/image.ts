@@ -1,0 +1,59 @@
+/**
+ * A container image pinned to a version: a tag other than `latest`, or a digest.
+ * Knowing the user id the image runs as lets security contexts match it.
+ */
+
+const REFERENCE = /^(?<repo>(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
+
+export interface ContainerImageProps {
+  /**
+   * The numeric user the image's process runs as; Kubernetes needs a number to prove `runAsNonRoot`.
+   * @default 65532 (a conventional unprivileged "nonroot" user)
+   */
+  readonly uid?: number;
+  /**
+   * The numeric group for files the process writes (fsGroup).
+   * @default the same as uid
+   */
+  readonly gid?: number;
+}
+
+export class ContainerImage {
+  /** A pinned image reference such as `mongo:8.0.4` or `repo/app@sha256:...`. */
+  public static of(reference: string, props: ContainerImageProps = {}): ContainerImage {
+    return new ContainerImage(reference, props);
+  }
+
+  public readonly repository: string;
+  public readonly tag?: string;
+  public readonly digest?: string;
+  public readonly uid: number;
+  public readonly gid: number;
+
+  private constructor(public readonly reference: string, props: ContainerImageProps) {
+    const match = REFERENCE.exec(reference);
+    if (!match?.groups) {
+      throw new Error(`image '${reference}' is not a valid image reference; use repository:tag, e.g. mongo:8.0.4`);
+    }
+    this.repository = match.groups.repo;
+    this.tag = match.groups.tag;
+    this.digest = match.groups.digest;
+    if (!this.tag && !this.digest) {
+      throw new Error(`image '${reference}' has no tag; pin a version, e.g. ${reference}:1.2.3, so that every node runs the same code`);
+    }
+    if (this.tag === 'latest' && !this.digest) {
+      throw new Error(`image '${reference}' uses the 'latest' tag; pin a version or a digest so that rollbacks and caches behave`);
+    }
+    this.uid = props.uid ?? 65532;
+    this.gid = props.gid ?? this.uid;
+    if (!Number.isInteger(this.uid) || this.uid <= 0 || !Number.isInteger(this.gid) || this.gid <= 0) {
+      throw new Error(`image '${reference}': uid ${this.uid} and gid ${this.gid} must be whole numbers above 0; the restricted Pod Security level forbids root`);
+    }
+  }
+
+  /** The version for the `app.kubernetes.io/version` label: the tag, else the short digest. */
+  public get version(): string {
+    const raw = this.tag ?? this.digest!.slice('sha256:'.length, 'sha256:'.length + 12);
+    return raw.slice(0, 63);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Pod Security Standards. Every pod is `restricted` unless its namespace
+ * declares a lower level with a reason (see AppNamespace); the contexts are
+ * written here, once, so that no construct can forget a field.
+ */
+import * as k8s from '../imports/k8s';
+
+export class PodSecurityLevel {
+  public static readonly RESTRICTED = new PodSecurityLevel('restricted', 2);
+  public static readonly BASELINE = new PodSecurityLevel('baseline', 1);
+  public static readonly PRIVILEGED = new PodSecurityLevel('privileged', 0);
+
+  public static byName(name: string): PodSecurityLevel | undefined {
+    return [PodSecurityLevel.RESTRICTED, PodSecurityLevel.BASELINE, PodSecurityLevel.PRIVILEGED].find((l) => l.name === name);
+  }
+
+  private constructor(public readonly name: string, public readonly strictness: number) {}
+}
+
+export interface PodSecurity {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/**
+ * Pod-level context: non-root, a non-zero user and group, RuntimeDefault
+ * seccomp (which cdk8s-plus-27 cannot express), fsGroup for writable volumes.
+ */
+export function restrictedPodSecurityContext(p: PodSecurity): k8s.PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: p.uid,
+    runAsGroup: p.gid,
+    fsGroup: p.gid,
+    fsGroupChangePolicy: 'OnRootMismatch',
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** Container-level context: repeats the pod's guarantees so that each container passes on its own. */
+export function restrictedContainerSecurityContext(p: PodSecurity): k8s.SecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: p.uid,
+    runAsGroup: p.gid,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}

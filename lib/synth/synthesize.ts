@@ -1,0 +1,56 @@
+/**
+ * The synth pipeline: build the selected apps for an environment, collect
+ * plain manifests, validate them, and write them atomically. Nothing is
+ * written unless everything succeeded.
+ */
+import { App } from 'cdk8s';
+import { Environment } from '../environment';
+import { formatFindings } from '../validation/finding';
+import { validateManifests, ValidationResult } from '../validation';
+import { AppDefinition } from './catalogue';
+import { collectManifests } from './collect';
+import { ManifestRecord } from './manifest';
+import { renderFiles, renderKustomization, writeAtomically } from './write';
+
+export class SynthError extends Error {}
+
+export interface SynthOptions {
+  readonly env: Environment;
+  readonly apps: readonly AppDefinition[];
+  /** Where to write; nothing is written when undefined. */
+  readonly outdir?: string;
+}
+
+export interface SynthResult {
+  readonly records: ManifestRecord[];
+  readonly files: Map<string, string>;
+  readonly validation: ValidationResult;
+}
+
+/** Builds the apps into one cdk8s App; a constructor error names the construct being built. */
+export function buildApps(env: Environment, apps: readonly AppDefinition[]): App {
+  const app = new App({ outdir: '.', recordConstructMetadata: false });
+  for (const def of apps) {
+    try {
+      def.build(app, env);
+    } catch (err) {
+      const all = app.node.findAll();
+      const at = all.length > 1 ? all[all.length - 1].node.path : def.name;
+      throw new SynthError(`${at}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return app;
+}
+
+export function synthesize(options: SynthOptions): SynthResult {
+  const app = buildApps(options.env, options.apps);
+  const records = collectManifests(app);
+  const validation = validateManifests(records, { requireSpread: options.env.highAvailability });
+  if (validation.findings.length > 0) {
+    throw new SynthError(`validation found ${validation.findings.length} problem(s); nothing was written:\n${formatFindings(validation.findings)}`);
+  }
+  const files = renderFiles(records);
+  files.set('Kustomization', renderKustomization([...files.keys()]));
+  if (options.outdir) writeAtomically(options.outdir, files);
+  return { records, files, validation };
+}

@@ -1,0 +1,76 @@
+/**
+ * References: every ConfigMap, Secret, PersistentVolumeClaim and
+ * ServiceAccount a pod names exists in the same output, or is declared
+ * external on the pod template (and then listed in the summary).
+ */
+import { ANNOTATION } from '../annotations';
+import { ManifestRecord } from '../synth/manifest';
+import { Finding, finding } from './finding';
+import { allContainers, join, namespaceOf, PodTemplateRef } from './pods';
+
+export interface ReferenceResult {
+  readonly findings: Finding[];
+  /** `Kind/namespace/name` of objects declared external, with who needs them. */
+  readonly external: { readonly ref: string; readonly usedBy: string }[];
+}
+
+export function checkReferences(records: readonly ManifestRecord[], pods: readonly PodTemplateRef[]): ReferenceResult {
+  const present = new Set<string>();
+  for (const r of records) {
+    const ns = namespaceOf(r.manifest);
+    present.add(`${r.manifest.kind}/${ns}/${r.manifest.metadata?.name}`);
+    if (r.manifest.kind === 'ExternalSecret') {
+      present.add(`Secret/${ns}/${(r.manifest as any).spec?.target?.name ?? r.manifest.metadata?.name}`);
+    }
+  }
+  const findings: Finding[] = [];
+  const external: { ref: string; usedBy: string }[] = [];
+  for (const pod of pods) {
+    const ns = namespaceOf(pod.record.manifest);
+    const declared = new Set((pod.annotations[ANNOTATION.externalRefs] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+    const claimTemplates = new Set<string>(((pod.record.manifest as any).spec?.volumeClaimTemplates ?? []).map((t: any) => t.metadata?.name));
+    const base = join(pod.path, 'spec');
+    const need = (kind: string, name: string | undefined, field: string, optional = false) => {
+      if (!name || optional) return;
+      if (kind === 'ServiceAccount' && name === 'default') return;
+      if (present.has(`${kind}/${ns}/${name}`)) return;
+      if (declared.has(`${kind}/${name}`)) {
+        external.push({ ref: `${kind}/${ns}/${name}`, usedBy: `${pod.record.manifest.kind}/${ns}/${pod.record.manifest.metadata?.name}` });
+        return;
+      }
+      findings.push(finding(pod.record, 'references/exists', field, `${kind} '${name}' is not in the output; add it, or declare it external with the ${ANNOTATION.externalRefs} annotation and create it out of band`));
+    };
+    need('ServiceAccount', pod.spec.serviceAccountName, join(base, 'serviceAccountName'));
+    (pod.spec.imagePullSecrets ?? []).forEach((s, i) => need('Secret', s.name, join(base, `imagePullSecrets[${i}].name`)));
+    (pod.spec.volumes ?? []).forEach((v, i) => {
+      const at = join(base, `volumes[${i}]`);
+      if (v.configMap) need('ConfigMap', v.configMap.name, join(at, 'configMap.name'), v.configMap.optional);
+      if (v.secret) need('Secret', v.secret.secretName, join(at, 'secret.secretName'), v.secret.optional);
+      if (v.persistentVolumeClaim && !claimTemplates.has(v.persistentVolumeClaim.claimName)) need('PersistentVolumeClaim', v.persistentVolumeClaim.claimName, join(at, 'persistentVolumeClaim.claimName'));
+      (v.projected?.sources ?? []).forEach((s: any, j: number) => {
+        if (s.configMap) need('ConfigMap', s.configMap.name, join(at, `projected.sources[${j}].configMap.name`), s.configMap.optional);
+        if (s.secret) need('Secret', s.secret.name, join(at, `projected.sources[${j}].secret.name`), s.secret.optional);
+      });
+    });
+    for (const { container: c, field } of allContainers(pod.spec)) {
+      const at = join(base, field);
+      (c.env ?? []).forEach((e, i) => {
+        const ref = e.valueFrom;
+        if (ref?.configMapKeyRef) need('ConfigMap', ref.configMapKeyRef.name, join(at, `env[${i}].valueFrom.configMapKeyRef.name`), ref.configMapKeyRef.optional);
+        if (ref?.secretKeyRef) need('Secret', ref.secretKeyRef.name, join(at, `env[${i}].valueFrom.secretKeyRef.name`), ref.secretKeyRef.optional);
+      });
+      (c.envFrom ?? []).forEach((e, i) => {
+        if (e.configMapRef) need('ConfigMap', e.configMapRef.name, join(at, `envFrom[${i}].configMapRef.name`), e.configMapRef.optional);
+        if (e.secretRef) need('Secret', e.secretRef.name, join(at, `envFrom[${i}].secretRef.name`), e.secretRef.optional);
+      });
+    }
+  }
+  for (const r of records.filter((x) => x.manifest.kind === 'StatefulSet')) {
+    const serviceName = (r.manifest as any).spec?.serviceName;
+    const svc = records.find((x) => x.manifest.kind === 'Service' && x.manifest.metadata?.name === serviceName && namespaceOf(x.manifest) === namespaceOf(r.manifest));
+    if (serviceName && !svc) findings.push(finding(r, 'references/exists', 'spec.serviceName', `Service '${serviceName}' is not in the output; a StatefulSet needs its headless Service`));
+    else if (svc && (svc.manifest as any).spec?.clusterIP !== 'None') findings.push(finding(r, 'references/headless', 'spec.serviceName', `Service '${serviceName}' is not headless (clusterIP: None); members get no stable DNS names`));
+  }
+  const unique = new Map(external.map((e) => [`${e.ref}<-${e.usedBy}`, e]));
+  return { findings, external: [...unique.values()] };
+}

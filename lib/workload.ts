@@ -1,0 +1,315 @@
+/**
+ * A set of pods run by a Deployment, StatefulSet or DaemonSet, with what
+ * production needs and no app can forget: a ServiceAccount without an API
+ * token, the restricted security context, resources and probes on every
+ * container, a read-only root, a config hash, a disruption budget and spread
+ * when there are 2+ replicas, and a NetworkPolicy of declared peers.
+ */
+import { createHash } from 'crypto';
+import { Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from '../imports/k8s';
+import { ANNOTATION } from './annotations';
+import { AppChart } from './app-chart';
+import { ContainerProps, renderContainer, writableVolumeName } from './container';
+import { Environment } from './environment';
+import { checkIdentity, recommendedLabels, selectorLabels, WorkloadIdentity } from './labels';
+import { checkCount, checkDnsLabel } from './names';
+import { parseQuantity } from './quantity';
+import { NetworkPeer, NetworkPeers, PortSpec, WorkloadNetworkPolicy } from './network-policy';
+import { createServiceAccount } from './plus';
+import { restrictedPodSecurityContext } from './security';
+import { InitProcess } from './signals';
+import { ShutdownPolicy } from './shutdown';
+import { ConfigSource, Volume } from './volumes';
+
+export class WorkloadKind {
+  public static readonly DEPLOYMENT = new WorkloadKind('Deployment');
+  public static readonly STATEFUL_SET = new WorkloadKind('StatefulSet');
+  public static readonly DAEMON_SET = new WorkloadKind('DaemonSet');
+  private constructor(public readonly kind: string) {}
+}
+
+export interface VolumeClaim {
+  /** Claim template name; containers mount it by this name. */
+  readonly name: string;
+  /** Requested size, e.g. `8Gi`. */
+  readonly size: string;
+  /**
+   * StorageClass.
+   * @default the environment's (the cluster default where that is unset)
+   */
+  readonly storageClassName?: string;
+}
+
+export interface StatefulOptions {
+  /** The headless Service that gives members stable DNS names. */
+  readonly serviceName: string;
+  /**
+   * `Parallel` starts members together (for peers that find each other); `OrderedReady` one by one.
+   * @default 'OrderedReady'
+   */
+  readonly podManagementPolicy?: 'Parallel' | 'OrderedReady';
+  /** @default - none */
+  readonly volumeClaims?: readonly VolumeClaim[];
+}
+
+export interface WorkloadProps {
+  /** Who the pods are; `partOf` and `version` are filled in from the app and the first container's image. */
+  readonly identity: Pick<WorkloadIdentity, 'name' | 'instance' | 'component'>;
+  /** @default WorkloadKind.DEPLOYMENT */
+  readonly kind?: WorkloadKind;
+  /** @default 1 (ignored for a DaemonSet) */
+  readonly replicas?: number;
+  readonly containers: readonly ContainerProps[];
+  /** @default - none */
+  readonly initContainers?: readonly ContainerProps[];
+  /** Volumes beyond the emptyDirs of writable paths. @default - none */
+  readonly volumes?: readonly Volume[];
+  /** ConfigMaps and Secrets read through env that are not volumes; they join the config hash. @default - none */
+  readonly configSources?: readonly ConfigSource[];
+  /** How the pods stop. @default ShutdownPolicy.server() */
+  readonly shutdown?: ShutdownPolicy;
+  /** @default InitProcess.NONE */
+  readonly initProcess?: InitProcess;
+  /** Mount an API token: only for workloads that call the Kubernetes API. @default false */
+  readonly automountServiceAccountToken?: boolean;
+  /** Required for a StatefulSet. @default - none */
+  readonly stateful?: StatefulOptions;
+  /** Pods that may be down at once during voluntary disruptions. @default 1 */
+  readonly maxUnavailable?: number;
+  /** Spread pods across nodes (and zones where the environment says so). @default the environment's highAvailability */
+  readonly spread?: boolean;
+  /** @default - none */
+  readonly priorityClassName?: string;
+  /** @default - none */
+  readonly tolerations?: readonly k8s.Toleration[];
+  /** Whether the containers run until stopped (and so need probes). @default true */
+  readonly longRunning?: boolean;
+  /** Extra pod template annotations, e.g. Prometheus scrape settings. @default - none */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
+}
+
+export class Workload extends Construct {
+  public readonly identity: WorkloadIdentity;
+  public readonly env: Environment;
+  public readonly namespace: string;
+  public readonly replicas: number;
+  public readonly kind: WorkloadKind;
+  public readonly serviceAccountName: string;
+  public readonly networkPolicy: WorkloadNetworkPolicy;
+  public readonly containers: readonly ContainerProps[];
+  private readonly owner: string;
+  private readonly configSources: ConfigSource[] = [];
+
+  public constructor(scope: Construct, id: string, props: WorkloadProps) {
+    super(scope, id);
+    const chart = AppChart.of(this);
+    this.env = chart.env;
+    this.namespace = chart.namespaceName;
+    this.kind = props.kind ?? WorkloadKind.DEPLOYMENT;
+    this.owner = `${props.identity.name} '${props.identity.instance}'`;
+    if (props.containers.length === 0) throw new Error(`${this.owner}: a workload needs at least one container`);
+    const main = props.containers[0];
+    this.identity = checkIdentity(this.owner, { ...props.identity, partOf: chart.appName, version: main.image.version });
+    this.containers = props.containers;
+    this.replicas = this.kind === WorkloadKind.DAEMON_SET ? 0 : checkCount(this.owner, 'replicas', props.replicas ?? 1, 0, 1000);
+    const labels = recommendedLabels(this.identity);
+    const selector = selectorLabels(this.identity);
+    const shutdown = props.shutdown ?? ShutdownPolicy.server();
+    const initProcess = props.initProcess ?? InitProcess.NONE;
+
+    this.checkProbes(props);
+    const volumes = this.collectVolumes(props);
+    for (const s of props.configSources ?? []) this.configSources.push(s);
+    for (const c of [...props.containers, ...(props.initContainers ?? [])]) {
+      for (const value of Object.values(c.env ?? {})) {
+        if (value.secret) this.configSources.push({ kind: 'Secret', name: value.secret.name, external: value.secret.external, hashInput: () => value.secret!.hashInput() });
+      }
+    }
+
+    this.serviceAccountName = this.identity.instance;
+    createServiceAccount(this, 'service-account', { name: this.serviceAccountName, namespace: this.namespace, labels }, props.automountServiceAccountToken ?? false);
+
+    const podSpec: k8s.PodSpec = {
+      serviceAccountName: this.serviceAccountName,
+      automountServiceAccountToken: props.automountServiceAccountToken ?? false,
+      enableServiceLinks: false,
+      shareProcessNamespace: initProcess === InitProcess.SHARED_PROCESS_NAMESPACE ? true : undefined,
+      securityContext: restrictedPodSecurityContext({ uid: main.image.uid, gid: main.image.gid }),
+      terminationGracePeriodSeconds: shutdown.terminationGracePeriodSeconds,
+      priorityClassName: props.priorityClassName,
+      tolerations: props.tolerations ? [...props.tolerations] : undefined,
+      topologySpreadConstraints: this.spreadConstraints(props, selector),
+      initContainers: props.initContainers?.map((c) => renderContainer(c, { owner: this.owner, initProcess: InitProcess.NONE })),
+      containers: props.containers.map((c) => renderContainer(c, { owner: this.owner, shutdown, initProcess })),
+      volumes: volumes.length > 0 ? volumes.map((v) => v.spec) : undefined,
+    };
+    const extraAnnotations = props.podAnnotations ?? {};
+    const template: k8s.PodTemplateSpec = {
+      metadata: { labels, annotations: Lazy.any({ produce: () => this.podAnnotations(extraAnnotations) }) },
+      spec: podSpec,
+    };
+    this.renderController(props, labels, selector, template);
+    if (this.kind !== WorkloadKind.DAEMON_SET && this.replicas >= 2) {
+      new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
+        metadata: { name: this.identity.instance, namespace: this.namespace, labels },
+        spec: {
+          selector: { matchLabels: selector },
+          maxUnavailable: k8s.IntOrString.fromNumber(checkCount(this.owner, 'maxUnavailable', props.maxUnavailable ?? 1, 1, this.replicas - 1)),
+        },
+      });
+    }
+    this.networkPolicy = new WorkloadNetworkPolicy(this, 'network-policy', { name: this.identity.instance, namespace: this.namespace, labels, podSelector: selector });
+  }
+
+  /** The stable labels that select these pods. */
+  public get selector(): Record<string, string> {
+    return selectorLabels(this.identity);
+  }
+
+  public get name(): string {
+    return this.identity.instance;
+  }
+
+  /** These pods, as a NetworkPolicy peer. */
+  public get peer(): NetworkPeer {
+    return NetworkPeers.pods(`${this.identity.instance} (${this.namespace})`, this.namespace, this.selector);
+  }
+
+  /** Lets `client` reach these pods on `ports`, adding the rule on both sides. */
+  public allowFrom(client: Workload, ports: readonly PortSpec[]): void {
+    this.networkPolicy.allowIngress(client.peer, ports);
+    client.networkPolicy.allowEgress(this.peer, ports);
+  }
+
+  /** Lets pods that are not workloads of ours (an ingress controller, a Job) in. */
+  public allowIngressFrom(peer: NetworkPeer, ports: readonly PortSpec[]): void {
+    this.networkPolicy.allowIngress(peer, ports);
+  }
+
+  /** Lets these pods reach something outside the catalogue (an external database, the Kubernetes API). */
+  public allowEgressTo(peer: NetworkPeer, ports: readonly PortSpec[]): void {
+    this.networkPolicy.allowEgress(peer, ports);
+  }
+
+  /** Adds a config source read outside volumes and env (e.g. by a script), so its changes roll the pods. */
+  public addConfigSource(source: ConfigSource): void {
+    this.configSources.push(source);
+  }
+
+  private checkProbes(props: WorkloadProps): void {
+    if (props.longRunning === false) return;
+    for (const c of props.containers) {
+      if (!c.probes?.liveness && !c.probes?.readiness && !c.probes?.startup) {
+        throw new Error(`${this.owner} container '${c.name}': a long-running container needs a probe; give probes.liveness and probes.readiness`);
+      }
+    }
+  }
+
+  private collectVolumes(props: WorkloadProps): Volume[] {
+    const volumes = [...(props.volumes ?? [])];
+    for (const v of volumes) if (v.source) this.configSources.push(v.source);
+    for (const c of [...(props.initContainers ?? []), ...props.containers]) {
+      for (const path of c.writablePaths ?? []) volumes.push(Volume.emptyDir(writableVolumeName(c.name, path)));
+    }
+    const known = new Set([...volumes.map((v) => v.name), ...(props.stateful?.volumeClaims ?? []).map((c) => c.name)]);
+    const seen = new Set<string>();
+    for (const v of volumes) {
+      if (seen.has(v.name)) throw new Error(`${this.owner}: volume '${v.name}' is defined twice; give each volume its own name`);
+      seen.add(v.name);
+    }
+    for (const c of [...(props.initContainers ?? []), ...props.containers]) {
+      for (const m of c.mounts ?? []) {
+        if (!known.has(m.volume)) {
+          throw new Error(`${this.owner} container '${c.name}': mount of '${m.volume}' at ${m.path} names no volume; known volumes: ${[...known].join(', ') || 'none'}`);
+        }
+      }
+    }
+    return volumes;
+  }
+
+  private spreadConstraints(props: WorkloadProps, selector: Record<string, string>): k8s.TopologySpreadConstraint[] | undefined {
+    const spread = props.spread ?? this.env.highAvailability;
+    if (!spread || this.kind === WorkloadKind.DAEMON_SET || this.replicas < 2) return undefined;
+    // With maxSkew 1, DoNotSchedule per node still schedules on a single-node
+    // cluster; zones are best effort because not every cluster labels them.
+    const matchLabelKeys = this.kind === WorkloadKind.DEPLOYMENT ? ['pod-template-hash'] : undefined;
+    const constraints: k8s.TopologySpreadConstraint[] = [
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector }, matchLabelKeys },
+    ];
+    if (this.env.config.spreadAcrossZones) {
+      constraints.push({ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector }, matchLabelKeys });
+    }
+    return constraints;
+  }
+
+  private podAnnotations(extra: Readonly<Record<string, string>>): Record<string, string> | undefined {
+    const annotations: Record<string, string> = { ...extra };
+    if (this.configSources.length > 0) {
+      const inputs = [...new Set(this.configSources.map((s) => s.hashInput()))].sort();
+      annotations[ANNOTATION.configHash] = createHash('sha256').update(inputs.join('\n')).digest('hex').slice(0, 16);
+    }
+    const external = [...new Set(this.configSources.filter((s) => s.external).map((s) => `${s.kind}/${s.name}`))].sort();
+    if (external.length > 0) annotations[ANNOTATION.externalRefs] = external.join(',');
+    return Object.keys(annotations).length > 0 ? annotations : undefined;
+  }
+
+  private renderController(props: WorkloadProps, labels: Record<string, string>, selector: Record<string, string>, template: k8s.PodTemplateSpec): void {
+    const metadata = { name: this.identity.instance, namespace: this.namespace, labels };
+    if (this.kind === WorkloadKind.DEPLOYMENT) {
+      new k8s.KubeDeployment(this, 'resource', {
+        metadata,
+        spec: {
+          replicas: this.replicas,
+          revisionHistoryLimit: 5,
+          selector: { matchLabels: selector },
+          // Never below the wanted count during a rollout: new pods must be ready first.
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+          template,
+        },
+      });
+    } else if (this.kind === WorkloadKind.STATEFUL_SET) {
+      if (!props.stateful) throw new Error(`${this.owner}: a StatefulSet needs stateful.serviceName, the headless Service of its members`);
+      checkDnsLabel(this.owner, 'stateful.serviceName', props.stateful.serviceName);
+      new k8s.KubeStatefulSet(this, 'resource', {
+        metadata,
+        spec: {
+          replicas: this.replicas,
+          revisionHistoryLimit: 5,
+          serviceName: props.stateful.serviceName,
+          podManagementPolicy: props.stateful.podManagementPolicy ?? 'OrderedReady',
+          selector: { matchLabels: selector },
+          updateStrategy: { type: 'RollingUpdate' },
+          persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+          template,
+          volumeClaimTemplates: props.stateful.volumeClaims?.map((c) => ({
+            metadata: { name: checkDnsLabel(this.owner, 'volume claim name', c.name), labels: selector },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: c.storageClassName ?? this.env.config.storageClassName,
+              resources: { requests: { storage: k8s.Quantity.fromString(checkSize(this.owner, c)) } },
+            },
+          })),
+        },
+      });
+    } else {
+      new k8s.KubeDaemonSet(this, 'resource', {
+        metadata,
+        spec: {
+          revisionHistoryLimit: 5,
+          selector: { matchLabels: selector },
+          updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+          template,
+        },
+      });
+    }
+  }
+}
+
+function checkSize(owner: string, claim: VolumeClaim): string {
+  if (parseQuantity(owner, `volume claim '${claim.name}' size`, claim.size) <= 0) {
+    throw new Error(`${owner}: volume claim '${claim.name}' size ${claim.size} must be above zero; use a size like 8Gi`);
+  }
+  return claim.size;
+}

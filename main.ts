@@ -1,0 +1,8 @@
+/**
+ * The catalogue: every app, synthesised for one environment.
+ * `npm run synth -- --help` lists the options.
+ */
+import { memcached } from './apps/memcached/app';
+import { runSynthCli } from './lib/synth/cli';
+
+runSynthCli([memcached]);

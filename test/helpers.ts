@@ -1,0 +1,54 @@
+/**
+ * Test helpers: synthesise apps to plain manifests without writing files,
+ * and find objects by kind and name, never by position.
+ */
+import { App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { AppChart, AppChartProps } from '../lib/app-chart';
+import { Environment } from '../lib/environment';
+import { AppDefinition } from '../lib/synth/catalogue';
+import { collectManifests } from '../lib/synth/collect';
+import { Manifest, ManifestRecord } from '../lib/synth/manifest';
+import { buildApps } from '../lib/synth/synthesize';
+import { validateManifests } from '../lib/validation';
+
+export function synthApps(apps: readonly AppDefinition[], env: Environment = Environment.LOCAL): ManifestRecord[] {
+  return collectManifests(buildApps(env, apps));
+}
+
+/** Builds one AppChart with `build` filling it, and returns its manifests. */
+export function synthChart(build: (chart: AppChart) => void, env: Environment = Environment.LOCAL, props: Partial<AppChartProps> = {}): ManifestRecord[] {
+  const app = new App({ outdir: '.' });
+  const chart = new AppChart(app, props.namespace ?? 'test', { env, description: 'test chart', ...props });
+  build(chart);
+  return collectManifests(app);
+}
+
+export function manifests(records: readonly ManifestRecord[]): Manifest[] {
+  return records.map((r) => r.manifest);
+}
+
+export function find(records: readonly ManifestRecord[], kind: string, name: string): any {
+  const found = records.filter((r) => r.manifest.kind === kind && r.manifest.metadata?.name === name);
+  if (found.length !== 1) {
+    const have = records.map((r) => `${r.manifest.kind}/${r.manifest.metadata?.name}`).join(', ');
+    throw new Error(`expected one ${kind}/${name}, found ${found.length}; have: ${have}`);
+  }
+  return found[0].manifest;
+}
+
+export function findAll(records: readonly ManifestRecord[], kind: string): any[] {
+  return records.filter((r) => r.manifest.kind === kind).map((r) => r.manifest);
+}
+
+/** Validation findings as `rule field` strings, for readable assertions. */
+export function findingsOf(records: readonly ManifestRecord[], env: Environment = Environment.LOCAL): string[] {
+  return validateManifests(records, { requireSpread: env.highAvailability }).findings.map((f) => `${f.rule} ${f.object} ${f.field}: ${f.message}`);
+}
+
+/** Matches a selector's matchLabels against labels. */
+export function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+export { App, Chart, Construct };

@@ -1,0 +1,72 @@
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { memcached } from '../../apps/memcached/app';
+import { AppChart } from '../../lib/app-chart';
+import { Environment } from '../../lib/environment';
+import { MemcachedCluster } from '../../lib/memcached-cluster';
+import { ResourcePreset } from '../../lib/resources';
+import { AppDefinition } from '../../lib/synth/catalogue';
+import { selectApps } from '../../lib/synth/cli';
+import { synthesize } from '../../lib/synth/synthesize';
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-synth-'));
+}
+
+function readTree(dir: string): Record<string, string> {
+  return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+}
+
+const broken: AppDefinition = {
+  name: 'broken',
+  description: 'a bad prop',
+  build(scope, env) {
+    const chart = new AppChart(scope, 'broken', { env, description: this.description });
+    new MemcachedCluster(chart, 'cache', { resources: ResourcePreset.SMALL.with({ memoryLimit: '64Mi', memoryRequest: '64Mi' }), cacheSize: '128Mi' });
+    return chart;
+  },
+};
+
+describe('synth pipeline', () => {
+  test('writes one ordered file per app and a Kustomization; two synths give identical bytes', () => {
+    const a = path.join(tmp(), 'dist');
+    const b = path.join(tmp(), 'dist');
+    synthesize({ env: Environment.PRODUCTION, apps: [memcached], outdir: a });
+    synthesize({ env: Environment.PRODUCTION, apps: [memcached], outdir: b });
+    expect(readTree(a)).toEqual(readTree(b));
+    expect(Object.keys(readTree(a))).toEqual(['Kustomization', 'memcached.yaml']);
+    const kinds = [...readTree(a)['memcached.yaml'].matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]);
+    expect(kinds[0]).toBe('Namespace');
+    expect(kinds.indexOf('ServiceAccount')).toBeLessThan(kinds.indexOf('StatefulSet'));
+    expect(kinds.indexOf('Service')).toBeLessThan(kinds.indexOf('StatefulSet'));
+    expect(fs.statSync(a).mode & 0o777).toBe(0o755);
+  });
+
+  test('a bad prop fails with the construct path and leaves the previous output byte-identical', () => {
+    const out = path.join(tmp(), 'dist');
+    synthesize({ env: Environment.LOCAL, apps: [memcached], outdir: out });
+    const before = readTree(out);
+    expect(() => synthesize({ env: Environment.LOCAL, apps: [memcached, broken], outdir: out })).toThrow(
+      /^broken\/cache: memcached 'cache': memoryLimit 64Mi is below cacheSize 128Mi plus \d+Mi headroom .*; raise memoryLimit to at least \d+Mi or lower cacheSize/,
+    );
+    expect(readTree(out)).toEqual(before);
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
+  });
+
+  test('unknown apps are listed with the known ones', () => {
+    expect(() => selectApps([memcached], 'memcached,nope')).toThrow("unknown app(s) 'nope'; known apps: memcached");
+  });
+
+  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
+  const withKubectl = kubectl.status === 0 ? test : test.skip;
+  if (kubectl.status !== 0) console.warn('kubectl is not installed: skipping the `kubectl kustomize dist` check');
+  withKubectl('kubectl kustomize reads the output', () => {
+    const out = path.join(tmp(), 'dist');
+    synthesize({ env: Environment.PRODUCTION, apps: [memcached], outdir: out });
+    const rendered = execFileSync('kubectl', ['kustomize', out], { encoding: 'utf8' });
+    expect(rendered).toContain('kind: StatefulSet');
+    expect(rendered.match(/^kind: /gm)!.length).toBe(readTree(out)['memcached.yaml'].match(/^kind: /gm)!.length);
+  });
+});
