@@ -87,9 +87,9 @@ export function renderContainer(props: ContainerProps, ctx: RenderContext): k8s.
     protocol: p.protocol ?? 'TCP',
   }));
   const command = props.command && ctx.initProcess.prefix.length > 0 ? [...ctx.initProcess.prefix, ...props.command] : props.command;
-  const env = Object.entries(props.env ?? {})
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, value]) => value.render(name));
+  // Order as written: Kubernetes expands $(VAR) only from variables defined earlier.
+  const env = Object.entries(props.env ?? {}).map(([name, value]) => value.render(name));
+  checkEnvReferences(owner, env);
   const mounts: k8s.VolumeMount[] = [
     ...(props.mounts ?? []).map((m) => ({ name: m.volume, mountPath: m.path, readOnly: m.readOnly ?? true, subPath: m.subPath })),
     ...(props.writablePaths ?? []).map((path) => ({ name: writableVolumeName(props.name, path), mountPath: path })),
@@ -119,4 +119,17 @@ export function renderContainer(props: ContainerProps, ctx: RenderContext): k8s.
 
 function mapQuantities(values: Record<string, string>): Record<string, k8s.Quantity> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
+}
+
+/** A `$(VAR)` in a value expands only if VAR is defined earlier; otherwise the literal text is passed on. */
+function checkEnvReferences(owner: string, env: readonly k8s.EnvVar[]): void {
+  const defined = new Set<string>();
+  for (const e of env) {
+    for (const m of (e.value ?? '').matchAll(/(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
+      if (!defined.has(m[1])) {
+        throw new Error(`${owner}: env ${e.name} refers to $(${m[1]}), which is not defined before it; define ${m[1]} earlier in env`);
+      }
+    }
+    defined.add(e.name);
+  }
 }

@@ -27,6 +27,8 @@ export class WorkloadKind {
   public static readonly DEPLOYMENT = new WorkloadKind('Deployment');
   public static readonly STATEFUL_SET = new WorkloadKind('StatefulSet');
   public static readonly DAEMON_SET = new WorkloadKind('DaemonSet');
+  /** Runs to completion; its name carries a hash of the pod template, so a changed template is a new Job. */
+  public static readonly JOB = new WorkloadKind('Job');
   private constructor(public readonly kind: string) {}
 }
 
@@ -52,6 +54,15 @@ export interface StatefulOptions {
   readonly podManagementPolicy?: 'Parallel' | 'OrderedReady';
   /** @default - none */
   readonly volumeClaims?: readonly VolumeClaim[];
+}
+
+export interface JobOptions {
+  /** Retries before the Job fails. @default 6 */
+  readonly backoffLimit?: number;
+  /** Seconds before a running Job is stopped. @default 600 */
+  readonly activeDeadlineSeconds?: number;
+  /** Seconds a finished Job is kept for its logs. @default 86400 */
+  readonly ttlSecondsAfterFinished?: number;
 }
 
 export interface WorkloadProps {
@@ -86,6 +97,8 @@ export interface WorkloadProps {
   readonly tolerations?: readonly k8s.Toleration[];
   /** Whether the containers run until stopped (and so need probes). @default true */
   readonly longRunning?: boolean;
+  /** For WorkloadKind.JOB. @default - the JobOptions defaults */
+  readonly job?: JobOptions;
   /** Extra pod template annotations, e.g. Prometheus scrape settings. @default - none */
   readonly podAnnotations?: Readonly<Record<string, string>>;
 }
@@ -99,6 +112,8 @@ export class Workload extends Construct {
   public readonly serviceAccountName: string;
   public readonly networkPolicy: WorkloadNetworkPolicy;
   public readonly containers: readonly ContainerProps[];
+  /** For a Job: its name, which changes with the pod template. */
+  public jobName?: string;
   private readonly owner: string;
   private readonly configSources: ConfigSource[] = [];
 
@@ -113,13 +128,13 @@ export class Workload extends Construct {
     const main = props.containers[0];
     this.identity = checkIdentity(this.owner, { ...props.identity, partOf: chart.appName, version: main.image.version });
     this.containers = props.containers;
-    this.replicas = this.kind === WorkloadKind.DAEMON_SET ? 0 : checkCount(this.owner, 'replicas', props.replicas ?? 1, 0, 1000);
+    this.replicas = this.kind === WorkloadKind.DAEMON_SET || this.kind === WorkloadKind.JOB ? 0 : checkCount(this.owner, 'replicas', props.replicas ?? 1, 0, 1000);
     const labels = recommendedLabels(this.identity);
     const selector = selectorLabels(this.identity);
     const shutdown = props.shutdown ?? ShutdownPolicy.server();
     const initProcess = props.initProcess ?? InitProcess.NONE;
 
-    this.checkProbes(props);
+    if (this.kind !== WorkloadKind.JOB) this.checkProbes(props);
     const volumes = this.collectVolumes(props);
     for (const s of props.configSources ?? []) this.configSources.push(s);
     for (const c of [...props.containers, ...(props.initContainers ?? [])]) {
@@ -144,6 +159,7 @@ export class Workload extends Construct {
       initContainers: props.initContainers?.map((c) => renderContainer(c, { owner: this.owner, initProcess: InitProcess.NONE })),
       containers: props.containers.map((c) => renderContainer(c, { owner: this.owner, shutdown, initProcess })),
       volumes: volumes.length > 0 ? volumes.map((v) => v.spec) : undefined,
+      restartPolicy: this.kind === WorkloadKind.JOB ? 'OnFailure' : undefined,
     };
     const extraAnnotations = props.podAnnotations ?? {};
     const template: k8s.PodTemplateSpec = {
@@ -151,7 +167,7 @@ export class Workload extends Construct {
       spec: podSpec,
     };
     this.renderController(props, labels, selector, template);
-    if (this.kind !== WorkloadKind.DAEMON_SET && this.replicas >= 2) {
+    if (this.replicas >= 2) {
       new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
         metadata: { name: this.identity.instance, namespace: this.namespace, labels },
         spec: {
@@ -231,7 +247,7 @@ export class Workload extends Construct {
 
   private spreadConstraints(props: WorkloadProps, selector: Record<string, string>): k8s.TopologySpreadConstraint[] | undefined {
     const spread = props.spread ?? this.env.highAvailability;
-    if (!spread || this.kind === WorkloadKind.DAEMON_SET || this.replicas < 2) return undefined;
+    if (!spread || this.replicas < 2) return undefined;
     // With maxSkew 1, DoNotSchedule per node still schedules on a single-node
     // cluster; zones are best effort because not every cluster labels them.
     const matchLabelKeys = this.kind === WorkloadKind.DEPLOYMENT ? ['pod-template-hash'] : undefined;
@@ -291,6 +307,20 @@ export class Workload extends Construct {
               resources: { requests: { storage: k8s.Quantity.fromString(checkSize(this.owner, c)) } },
             },
           })),
+        },
+      });
+    } else if (this.kind === WorkloadKind.JOB) {
+      const job = props.job ?? {};
+      // Job templates are immutable: a new template needs a new name, so the name carries its hash.
+      const hash = createHash('sha256').update(JSON.stringify(template.spec)).digest('hex').slice(0, 8);
+      this.jobName = `${this.identity.instance.slice(0, 63 - 9)}-${hash}`;
+      new k8s.KubeJob(this, 'resource', {
+        metadata: { ...metadata, name: this.jobName },
+        spec: {
+          backoffLimit: checkCount(this.owner, 'backoffLimit', job.backoffLimit ?? 6, 0, 100),
+          activeDeadlineSeconds: checkCount(this.owner, 'activeDeadlineSeconds', job.activeDeadlineSeconds ?? 600, 1),
+          ttlSecondsAfterFinished: checkCount(this.owner, 'ttlSecondsAfterFinished', job.ttlSecondsAfterFinished ?? 86400, 0),
+          template,
         },
       });
     } else {
