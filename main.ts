@@ -3,6 +3,7 @@
  * `npm run synth -- --help` lists the options.
  */
 import { memcached } from './apps/memcached/app';
+import { rocketchat } from './apps/rocketchat/app';
 import { runSynthCli } from './lib/synth/cli';
 
-runSynthCli([memcached]);
+runSynthCli([rocketchat, memcached]);

@@ -1,0 +1,63 @@
+/**
+ * Rocket.Chat on a MongoDB replica set: a team chat that `kubectl apply -f dist`
+ * brings up and that you can log in to. See README.md beside this file.
+ */
+import { AppChart } from '../../lib/app-chart';
+import { EnvValue } from '../../lib/env-value';
+import { ContainerImage } from '../../lib/image';
+import { WebIngress } from '../../lib/ingress';
+import { MongoReplicaSet } from '../../lib/mongodb/mongo-replica-set';
+import { Probe } from '../../lib/probes';
+import { ResourcePreset } from '../../lib/resources';
+import { WorkloadService } from '../../lib/service';
+import { ShutdownPolicy } from '../../lib/shutdown';
+import { AppDefinition } from '../../lib/synth/catalogue';
+import { Workload } from '../../lib/workload';
+
+export const ROCKETCHAT_PORT = 3000;
+
+export const rocketchat: AppDefinition = {
+  name: 'rocketchat',
+  description: 'Rocket.Chat team chat on a MongoDB replica set',
+  build(scope, env) {
+    const chart = new AppChart(scope, 'rocketchat', { env, description: this.description, version: '8.6.0' });
+    const mongo = new MongoReplicaSet(chart, 'rocketchat-mongodb', { users: [{ username: 'rocketchat', database: 'rocketchat' }] });
+    const host = `chat.${env.config.baseDomain}`;
+    // Locally the UI is reached through `kubectl port-forward`, so that is the URL it must know.
+    const rootUrl = env.config.tls ? `https://${host}` : `http://localhost:${ROCKETCHAT_PORT}`;
+    const web = new Workload(chart, 'rocketchat', {
+      identity: { name: 'rocketchat', instance: 'rocketchat', component: 'server' },
+      replicas: env.pick({ local: 1, production: 3 }),
+      shutdown: ShutdownPolicy.server({ drainSeconds: 10, shutdownSeconds: 30 }),
+      containers: [
+        {
+          name: 'rocketchat',
+          image: ContainerImage.of('rocketchat/rocket.chat:8.6.0', { uid: 65533 }),
+          env: {
+            ...mongo.clientEnv('rocketchat'),
+            ROOT_URL: EnvValue.value(rootUrl),
+            PORT: EnvValue.value(ROCKETCHAT_PORT),
+            DEPLOY_METHOD: EnvValue.value('shipshape'),
+            INSTANCE_IP: EnvValue.fromField('status.podIP'),
+            HOME: EnvValue.value('/tmp'),
+          },
+          ports: [{ name: 'http', port: ROCKETCHAT_PORT }],
+          resources: env.pick({ local: ResourcePreset.MEDIUM.with({ memoryLimit: '1Gi' }), production: ResourcePreset.LARGE.with({ memoryLimit: '2Gi' }) }),
+          probes: {
+            // The first boot migrates the database: give it up to 10 minutes.
+            startup: Probe.http('/health', 'http', { periodSeconds: 10, failureThreshold: 60 }),
+            liveness: Probe.http('/health', 'http', { periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 }),
+            readiness: Probe.http('/health', 'http', { periodSeconds: 10, timeoutSeconds: 5 }),
+          },
+          writablePaths: ['/tmp', '/app/uploads'],
+        },
+      ],
+    });
+    mongo.allowFrom(web);
+    // Instances talk to each other about presence and streams.
+    web.allowFrom(web, [{ port: ROCKETCHAT_PORT }]);
+    const service = new WorkloadService(chart, 'service', web, { name: 'rocketchat', ports: [{ name: 'http', port: ROCKETCHAT_PORT }] });
+    if (env.config.tls) new WebIngress(chart, 'ingress', service, { host, portName: 'http' });
+    return chart;
+  },
+};
