@@ -1,0 +1,4 @@
+/** Entry point of `npm run validate`. */
+import { runValidateCli } from '../lib/validation/cli';
+
+runValidateCli();
