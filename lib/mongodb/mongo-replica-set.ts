@@ -240,7 +240,7 @@ export class MongoReplicaSet extends Construct {
           command: ['mongosh', '--nodb', '--quiet', '--norc', '--file', '/scripts/init-replica-set.js'],
           env: {
             HOME: EnvValue.value('/tmp'),
-            MONGODB_MEMBERS: EnvValue.value(this.memberHosts.map((h) => h).join(',')),
+            MONGODB_MEMBERS: EnvValue.value(this.memberHosts.join(',')),
             MONGODB_REPLICA_SET: EnvValue.value(this.replicaSetName),
             MONGODB_USERS: EnvValue.value(JSON.stringify(this.users.map((u) => ({ ...u, passwordVariable: passwordVariable(u) })))),
             MONGODB_ROOT_PASSWORD: EnvValue.fromSecret(this.credentials, ROOT_PASSWORD_KEY),
