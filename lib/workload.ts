@@ -95,7 +95,7 @@ export interface WorkloadProps {
   readonly priorityClassName?: string;
   /** @default - none */
   readonly tolerations?: readonly k8s.Toleration[];
-  /** Whether the containers run until stopped (and so need probes). @default true */
+  /** Whether the containers run until stopped (and so need probes). @default true, false for a Job */
   readonly longRunning?: boolean;
   /** For WorkloadKind.JOB. @default - the JobOptions defaults */
   readonly job?: JobOptions;
@@ -134,7 +134,7 @@ export class Workload extends Construct {
     const shutdown = props.shutdown ?? ShutdownPolicy.server();
     const initProcess = props.initProcess ?? InitProcess.NONE;
 
-    if (this.kind !== WorkloadKind.JOB) this.checkProbes(props);
+    if (props.longRunning ?? this.kind !== WorkloadKind.JOB) this.checkProbes(props);
     const volumes = this.collectVolumes(props);
     for (const s of props.configSources ?? []) this.configSources.push(s);
     for (const c of [...props.containers, ...(props.initContainers ?? [])]) {
@@ -211,11 +211,13 @@ export class Workload extends Construct {
 
   /** Adds a config source read outside volumes and env (e.g. by a script), so its changes roll the pods. */
   public addConfigSource(source: ConfigSource): void {
+    if (this.kind === WorkloadKind.JOB) {
+      throw new Error(`${this.owner}: a Job's name is fixed when it is created; pass ${source.kind} '${source.name}' in configSources instead`);
+    }
     this.configSources.push(source);
   }
 
   private checkProbes(props: WorkloadProps): void {
-    if (props.longRunning === false) return;
     for (const c of props.containers) {
       if (!c.probes?.liveness && !c.probes?.readiness && !c.probes?.startup) {
         throw new Error(`${this.owner} container '${c.name}': a long-running container needs a probe; give probes.liveness and probes.readiness`);
@@ -262,13 +264,18 @@ export class Workload extends Construct {
 
   private podAnnotations(extra: Readonly<Record<string, string>>): Record<string, string> | undefined {
     const annotations: Record<string, string> = { ...extra };
-    if (this.configSources.length > 0) {
-      const inputs = [...new Set(this.configSources.map((s) => s.hashInput()))].sort();
-      annotations[ANNOTATION.configHash] = createHash('sha256').update(inputs.join('\n')).digest('hex').slice(0, 16);
-    }
+    const configHash = this.configHash();
+    if (configHash) annotations[ANNOTATION.configHash] = configHash;
     const external = [...new Set(this.configSources.filter((s) => s.external).map((s) => `${s.kind}/${s.name}`))].sort();
     if (external.length > 0) annotations[ANNOTATION.externalRefs] = external.join(',');
     return Object.keys(annotations).length > 0 ? annotations : undefined;
+  }
+
+  /** A hash of every ConfigMap and Secret the pods read, or undefined when they read none. */
+  private configHash(): string | undefined {
+    if (this.configSources.length === 0) return undefined;
+    const inputs = [...new Set(this.configSources.map((s) => s.hashInput()))].sort();
+    return createHash('sha256').update(inputs.join('\n')).digest('hex').slice(0, 16);
   }
 
   private renderController(props: WorkloadProps, labels: Record<string, string>, selector: Record<string, string>, template: k8s.PodTemplateSpec): void {
@@ -311,8 +318,8 @@ export class Workload extends Construct {
       });
     } else if (this.kind === WorkloadKind.JOB) {
       const job = props.job ?? {};
-      // Job templates are immutable: a new template needs a new name, so the name carries its hash.
-      const hash = createHash('sha256').update(JSON.stringify(template.spec)).digest('hex').slice(0, 8);
+      // Job templates are immutable: a new template (spec or config it reads) needs a new name, so the name carries its hash.
+      const hash = createHash('sha256').update(JSON.stringify(template.spec)).update(this.configHash() ?? '').digest('hex').slice(0, 8);
       this.jobName = `${this.identity.instance.slice(0, 63 - 9)}-${hash}`;
       new k8s.KubeJob(this, 'resource', {
         metadata: { ...metadata, name: this.jobName },

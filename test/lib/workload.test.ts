@@ -7,7 +7,7 @@ import { Probe } from '../../lib/probes';
 import { ResourcePreset } from '../../lib/resources';
 import { SecretSource } from '../../lib/secrets';
 import { Volume } from '../../lib/volumes';
-import { Workload, WorkloadProps } from '../../lib/workload';
+import { Workload, WorkloadKind, WorkloadProps } from '../../lib/workload';
 import { AppChart } from '../../lib/app-chart';
 import { find, findAll, findingsOf, selects, synthChart } from '../helpers';
 
@@ -167,5 +167,32 @@ describe('secrets', () => {
     expect(() => synthChart((c) => SecretSource.external({ storeName: 'vault', remoteKeys: {} }).bind(c, { owner: 'db', defaultName: 'x', namespace: c.namespaceName, env: c.env, labels: {}, keys }))).toThrow(
       "db: external secret 'x' maps no remote key for password; add them to remoteKeys",
     );
+  });
+});
+
+describe('Job workloads', () => {
+  const jobWith = (script: string) =>
+    synthChart((c) => {
+      const config = new ConfigFiles(c, 'scripts', { name: 'task-scripts', namespace: c.namespaceName, labels: c.labelsFor('task'), data: { 'run.sh': script } });
+      new Workload(c, 'task', {
+        identity: { name: 'task', instance: 'task', component: 'batch' },
+        kind: WorkloadKind.JOB,
+        volumes: [Volume.fromConfigMap('scripts', config)],
+        containers: [{ name: 'task', image, command: ['sh', '/scripts/run.sh'], resources: ResourcePreset.NANO, mounts: [{ volume: 'scripts', path: '/scripts' }] }],
+      });
+    });
+  const job = (records: any) => findAll(records, 'Job')[0];
+
+  test('the name changes with mounted config content, so apply never edits an immutable template', () => {
+    expect(job(jobWith('echo a')).metadata.name).toBe(job(jobWith('echo a')).metadata.name);
+    expect(job(jobWith('echo a')).metadata.name).not.toBe(job(jobWith('echo b')).metadata.name);
+  });
+
+  test('a Job needs no probes and gets limits and OnFailure', () => {
+    const j = job(jobWith('echo a'));
+    expect(j.metadata.name).toMatch(/^task-[0-9a-f]{8}$/);
+    expect(j.spec).toMatchObject({ backoffLimit: 6, activeDeadlineSeconds: 600, ttlSecondsAfterFinished: 86400 });
+    expect(j.spec.template.spec.restartPolicy).toBe('OnFailure');
+    expect(findingsOf(jobWith('echo a'))).toEqual([]);
   });
 });
