@@ -122,7 +122,7 @@ function mapQuantities(values: Record<string, string>): Record<string, k8s.Quant
 }
 
 /** A `$(VAR)` in a value expands only if VAR is defined earlier; otherwise the literal text is passed on. */
-function checkEnvReferences(owner: string, env: readonly k8s.EnvVar[]): void {
+export function checkEnvReferences(owner: string, env: readonly k8s.EnvVar[]): void {
   const defined = new Set<string>();
   for (const e of env) {
     for (const m of (e.value ?? '').matchAll(/(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {

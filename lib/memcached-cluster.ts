@@ -7,6 +7,8 @@
  */
 import { Construct } from 'constructs';
 import { AppChart } from './app-chart';
+import { Connectable, ConnectOptions, prefixed } from './connection';
+import { EnvValue } from './env-value';
 import { ContainerImage } from './image';
 import { checkCount } from './names';
 import { NetworkPeer, NetworkPeers } from './network-policy';
@@ -57,7 +59,7 @@ export interface MemcachedSettings {
   readonly maxItemSize: string;
 }
 
-export class MemcachedCluster extends Construct {
+export class MemcachedCluster extends Construct implements Connectable {
   public readonly workload: Workload;
   public readonly headlessService: WorkloadService;
   public readonly service?: WorkloadService;
@@ -142,6 +144,12 @@ export class MemcachedCluster extends Construct {
   /** Lets a workload of ours connect. */
   public allowFrom(client: Workload): void {
     this.workload.allowFrom(client, [{ port: MEMCACHED_PORT }]);
+  }
+
+  /** `MEMCACHED_SERVERS`: every member's `host:port`, comma-separated, for a hashing client. */
+  public connectionFor(client: Workload, options?: ConnectOptions): Record<string, EnvValue> {
+    this.allowFrom(client);
+    return { [prefixed(options, 'MEMCACHED_SERVERS')]: EnvValue.value(this.memberAddresses.join(',')) };
   }
 
   /** Lets in pods that are not our constructs (e.g. pods labelled as clients in other namespaces). */

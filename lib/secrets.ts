@@ -15,8 +15,11 @@ export interface SecretKeySpec {
   readonly key: string;
   /** What the value is, for error messages and READMEs. */
   readonly description: string;
-  /** How to make a value: shown in the `kubectl create secret` command, used for development values. */
-  readonly generate: 'password' | 'keyfile';
+  /**
+   * How to make a value: shown in the `kubectl create secret` command, used for development values.
+   * `given` values (a connection string, an API key) cannot be made up: the user supplies them.
+   */
+  readonly generate: 'password' | 'keyfile' | 'given';
 }
 
 export interface SecretRequest {
@@ -60,7 +63,9 @@ export class SecretRef {
 
   /** The command that creates this Secret out of band, with fresh random values. */
   public createCommand(namespace: string): string {
-    const literals = this.keys.map((k) => `--from-literal=${k.key}="$(openssl rand -${k.generate === 'keyfile' ? 'base64 756 | tr -d \'\\n\'' : 'hex 24'})"`);
+    const literals = this.keys.map((k) =>
+      k.generate === 'given' ? `--from-literal=${k.key}='<${k.description}>'` : `--from-literal=${k.key}="$(openssl rand -${k.generate === 'keyfile' ? 'base64 756 | tr -d \'\\n\'' : 'hex 24'})"`,
+    );
     return [`kubectl create secret generic ${this.name} -n ${namespace}`, ...literals].join(' \\\n    ');
   }
 }
@@ -152,6 +157,10 @@ class DevelopmentSecretSource extends SecretSource {
         `${request.owner}: development credentials are not allowed in environment '${request.env.name}'; ` +
           'use SecretSource.existing(name) or SecretSource.external(...)',
       );
+    }
+    const given = request.keys.filter((k) => k.generate === 'given');
+    if (given.length > 0) {
+      throw new Error(`${request.owner}: ${given.map((k) => `${k.key} (${k.description})`).join(', ')} cannot be generated; use SecretSource.existing(name)`);
     }
     const name = request.defaultName;
     // Derived, not random: the synth stays byte-identical, and the values are

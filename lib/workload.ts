@@ -11,7 +11,9 @@ import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
 import { ANNOTATION } from './annotations';
 import { AppChart } from './app-chart';
-import { ContainerProps, renderContainer, writableVolumeName } from './container';
+import { Connectable, ConnectOptions } from './connection';
+import { checkEnvReferences, ContainerProps, renderContainer, writableVolumeName } from './container';
+import { EnvValue } from './env-value';
 import { Environment } from './environment';
 import { checkIdentity, recommendedLabels, selectorLabels, WorkloadIdentity } from './labels';
 import { checkCount, checkDnsLabel } from './names';
@@ -116,6 +118,9 @@ export class Workload extends Construct {
   public jobName?: string;
   private readonly owner: string;
   private readonly configSources: ConfigSource[] = [];
+  /** Env added after construction (connections), appended to every main container. */
+  private readonly addedEnv: k8s.EnvVar[] = [];
+  private readonly renderedContainers: k8s.Container[];
 
   public constructor(scope: Construct, id: string, props: WorkloadProps) {
     super(scope, id);
@@ -146,6 +151,11 @@ export class Workload extends Construct {
     this.serviceAccountName = this.identity.instance;
     createServiceAccount(this, 'service-account', { name: this.serviceAccountName, namespace: this.namespace, labels }, props.automountServiceAccountToken ?? false);
 
+    this.renderedContainers = props.containers.map((c) => renderContainer(c, { owner: this.owner, shutdown, initProcess }));
+    const containers = this.kind === WorkloadKind.JOB ? this.renderedContainers : this.renderedContainers.map((c) => ({
+      ...c,
+      env: Lazy.any({ produce: () => (c.env || this.addedEnv.length > 0 ? [...(c.env ?? []), ...this.addedEnv] : undefined) }),
+    }));
     const podSpec: k8s.PodSpec = {
       serviceAccountName: this.serviceAccountName,
       automountServiceAccountToken: props.automountServiceAccountToken ?? false,
@@ -157,7 +167,7 @@ export class Workload extends Construct {
       tolerations: props.tolerations ? [...props.tolerations] : undefined,
       topologySpreadConstraints: this.spreadConstraints(props, selector),
       initContainers: props.initContainers?.map((c) => renderContainer(c, { owner: this.owner, initProcess: InitProcess.NONE })),
-      containers: props.containers.map((c) => renderContainer(c, { owner: this.owner, shutdown, initProcess })),
+      containers,
       volumes: volumes.length > 0 ? volumes.map((v) => v.spec) : undefined,
       restartPolicy: this.kind === WorkloadKind.JOB ? 'OnFailure' : undefined,
     };
@@ -207,6 +217,32 @@ export class Workload extends Construct {
   /** Lets these pods reach something outside the catalogue (an external database, the Kubernetes API). */
   public allowEgressTo(peer: NetworkPeer, ports: readonly PortSpec[]): void {
     this.networkPolicy.allowEgress(peer, ports);
+  }
+
+  /**
+   * Connects these pods to a service: its environment is appended to every
+   * container, and the network policies of both sides allow the traffic.
+   */
+  public connectTo(target: Connectable, options?: ConnectOptions): void {
+    this.addEnv(target.connectionFor(this, options));
+  }
+
+  /** Appends variables to every container, after the ones they were created with. */
+  public addEnv(env: Readonly<Record<string, EnvValue>>): void {
+    if (this.kind === WorkloadKind.JOB) {
+      throw new Error(`${this.owner}: a Job's name is fixed when it is created; give its env in the container props instead`);
+    }
+    const added = Object.entries(env).map(([name, value]) => value.render(name));
+    for (const c of this.renderedContainers) {
+      const existing = [...(c.env ?? []), ...this.addedEnv];
+      const clash = added.find((e) => existing.some((x) => x.name === e.name));
+      if (clash) throw new Error(`${this.owner} container '${c.name}': env ${clash.name} is already set; connect with another envPrefix or drop the variable`);
+      checkEnvReferences(`${this.owner} container '${c.name}'`, [...existing, ...added]);
+    }
+    this.addedEnv.push(...added);
+    for (const value of Object.values(env)) {
+      if (value.secret) this.configSources.push({ kind: 'Secret', name: value.secret.name, external: value.secret.external, hashInput: () => value.secret!.hashInput() });
+    }
   }
 
   /** Adds a config source read outside volumes and env (e.g. by a script), so its changes roll the pods. */

@@ -2,10 +2,13 @@
  * Rocket.Chat on a MongoDB replica set: a team chat that `kubectl apply -f dist`
  * brings up and that you can log in to. See README.md beside this file.
  */
+import { Construct } from 'constructs';
 import { AppChart } from '../../lib/app-chart';
+import { Environment } from '../../lib/environment';
 import { EnvValue } from '../../lib/env-value';
 import { ContainerImage } from '../../lib/image';
 import { WebIngress } from '../../lib/ingress';
+import { ExternalMongoDatabase, ExternalMongoDatabaseProps } from '../../lib/mongodb/external-mongo-database';
 import { MongoReplicaSet } from '../../lib/mongodb/mongo-replica-set';
 import { Probe } from '../../lib/probes';
 import { ResourcePreset } from '../../lib/resources';
@@ -16,12 +19,31 @@ import { Workload } from '../../lib/workload';
 
 export const ROCKETCHAT_PORT = 3000;
 
-export const rocketchat: AppDefinition = {
-  name: 'rocketchat',
-  description: 'Rocket.Chat team chat on a MongoDB replica set',
-  build(scope, env) {
-    const chart = new AppChart(scope, 'rocketchat', { env, description: this.description, version: '8.6.0' });
-    const mongo = new MongoReplicaSet(chart, 'rocketchat-mongodb', { users: [{ username: 'rocketchat', database: 'rocketchat' }] });
+export interface RocketChatAppProps {
+  /**
+   * Use a MongoDB that runs elsewhere instead of the bundled replica set.
+   * @default - a MongoReplicaSet in the app's namespace
+   */
+  readonly externalDatabase?: ExternalMongoDatabaseProps;
+}
+
+export function rocketChatApp(props: RocketChatAppProps = {}): AppDefinition {
+  return {
+    name: 'rocketchat',
+    description: 'Rocket.Chat team chat on a MongoDB replica set',
+    build: (scope, env) => buildRocketChat(scope, env, props),
+  };
+}
+
+/** The catalogue's Rocket.Chat, with its own replica set. */
+export const rocketchat = rocketChatApp();
+
+function buildRocketChat(scope: Construct, env: Environment, props: RocketChatAppProps): AppChart {
+  {
+    const chart = new AppChart(scope, 'rocketchat', { env, description: 'Rocket.Chat team chat on a MongoDB replica set', version: '8.6.0' });
+    const mongo = props.externalDatabase
+      ? new ExternalMongoDatabase(chart, 'rocketchat-mongodb', props.externalDatabase)
+      : new MongoReplicaSet(chart, 'rocketchat-mongodb', { users: [{ username: 'rocketchat', database: 'rocketchat' }] });
     const host = `chat.${env.config.baseDomain}`;
     // Locally the UI is reached through `kubectl port-forward`, so that is the URL it must know.
     const rootUrl = env.config.tls ? `https://${host}` : `http://localhost:${ROCKETCHAT_PORT}`;
@@ -34,7 +56,6 @@ export const rocketchat: AppDefinition = {
           name: 'rocketchat',
           image: ContainerImage.of('rocketchat/rocket.chat:8.6.0', { uid: 65533 }),
           env: {
-            ...mongo.clientEnv('rocketchat'),
             ROOT_URL: EnvValue.value(rootUrl),
             PORT: EnvValue.value(ROCKETCHAT_PORT),
             DEPLOY_METHOD: EnvValue.value('shipshape'),
@@ -53,11 +74,11 @@ export const rocketchat: AppDefinition = {
         },
       ],
     });
-    mongo.allowFrom(web);
+    web.connectTo(mongo);
     // Instances talk to each other about presence and streams.
     web.allowFrom(web, [{ port: ROCKETCHAT_PORT }]);
     const service = new WorkloadService(chart, 'service', web, { name: 'rocketchat', ports: [{ name: 'http', port: ROCKETCHAT_PORT }] });
     if (env.config.tls) new WebIngress(chart, 'ingress', service, { host, portName: 'http' });
     return chart;
-  },
-};
+  }
+}

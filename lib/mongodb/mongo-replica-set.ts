@@ -16,6 +16,7 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { AppChart } from '../app-chart';
 import { ConfigFiles } from '../config-files';
+import { Connectable, ConnectOptions, prefixed } from '../connection';
 import { EnvValue } from '../env-value';
 import { ContainerImage } from '../image';
 import { recommendedLabels } from '../labels';
@@ -62,7 +63,7 @@ export interface MongoReplicaSetProps {
   readonly storageClassName?: string;
 }
 
-export class MongoReplicaSet extends Construct {
+export class MongoReplicaSet extends Construct implements Connectable {
   public readonly workload: Workload;
   public readonly headlessService: WorkloadService;
   public readonly credentials: SecretRef;
@@ -214,6 +215,13 @@ export class MongoReplicaSet extends Construct {
     return `mongodb://${user.username}:${password}@${this.memberHosts.join(',')}/${user.database}?replicaSet=${this.replicaSetName}&authSource=${user.database}`;
   }
 
+  /** `MONGODB_PASSWORD` and `MONGO_URL` for `options.user` (default: the only user), and the network rules. */
+  public connectionFor(client: Workload, options?: ConnectOptions): Record<string, EnvValue> {
+    const username = options?.user ?? onlyUser(`mongodb '${this.workload.name}'`, this.users);
+    this.allowFrom(client);
+    return this.clientEnv(username, { url: prefixed(options, 'MONGO_URL'), passwordVariable: prefixed(options, 'MONGODB_PASSWORD') });
+  }
+
   /** Lets a workload of ours reach every member. */
   public allowFrom(client: Workload): void {
     this.workload.allowFrom(client, [{ port: MONGODB_PORT }]);
@@ -255,6 +263,11 @@ export class MongoReplicaSet extends Construct {
     this.workload.allowFrom(job, [{ port: MONGODB_PORT }]);
     return job;
   }
+}
+
+function onlyUser(owner: string, users: readonly DatabaseUser[]): string {
+  if (users.length !== 1) throw new Error(`${owner}: ${users.length} users are declared; name the one to connect as with { user }`);
+  return users[0].username;
 }
 
 function passwordKey(user: DatabaseUser): string {

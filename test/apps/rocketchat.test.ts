@@ -1,4 +1,5 @@
-import { rocketchat } from '../../apps/rocketchat/app';
+import { rocketChatApp, rocketchat } from '../../apps/rocketchat/app';
+import { SecretSource } from '../../lib/secrets';
 import { Environment } from '../../lib/environment';
 import { find, findAll, findingsOf, manifests, selects, synthApps } from '../helpers';
 
@@ -99,5 +100,38 @@ describe('rocketchat app', () => {
     const rootUrl = (records: any) => find(records, 'Deployment', 'rocketchat').spec.template.spec.containers[0].env.find((e: any) => e.name === 'ROOT_URL').value;
     expect(rootUrl(prod)).toBe('https://chat.example.com');
     expect(rootUrl(local)).toBe('http://localhost:3000');
+  });
+
+  describe('with an external MongoDB', () => {
+    const external = rocketChatApp({ externalDatabase: { secret: SecretSource.existing('chat-db'), cidrs: ['10.20.0.0/16'] } });
+    const records = synthApps([external], Environment.PRODUCTION);
+
+    test('runs no database of its own and still passes the gate', () => {
+      expect(findAll(records, 'StatefulSet')).toEqual([]);
+      expect(findAll(records, 'Job')).toEqual([]);
+      expect(findingsOf(records, Environment.PRODUCTION)).toEqual([]);
+    });
+
+    test('MONGO_URL comes whole from the existing Secret, which is listed as external', () => {
+      const deployment = find(records, 'Deployment', 'rocketchat');
+      const env = deployment.spec.template.spec.containers[0].env;
+      expect(env.find((e: any) => e.name === 'MONGO_URL').valueFrom.secretKeyRef).toEqual({ name: 'chat-db', key: 'mongodb-uri' });
+      expect(env.some((e: any) => e.name === 'MONGODB_PASSWORD')).toBe(false);
+      expect(deployment.spec.template.metadata.annotations['shipshape.dev/external-refs']).toBe('Secret/chat-db');
+      expect(findAll(records, 'Secret')).toEqual([]);
+    });
+
+    test('egress is open to the database network on 27017 only', () => {
+      const egress = find(records, 'NetworkPolicy', 'rocketchat').spec.egress;
+      expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ port: 27017, protocol: 'TCP' }] });
+      expect(JSON.stringify(egress)).not.toContain('0.0.0.0/0');
+    });
+
+    test('bad networks and generated connection strings are refused with the fix', () => {
+      const bad = rocketChatApp({ externalDatabase: { secret: SecretSource.existing('chat-db'), cidrs: ['10.20.0.0'] } });
+      expect(() => synthApps([bad])).toThrow("external mongodb 'rocketchat-mongodb': cidr '10.20.0.0' is not an IPv4 or IPv6 CIDR; use a form like 10.20.0.0/16");
+      const generated = rocketChatApp({ externalDatabase: { secret: SecretSource.development(), cidrs: ['10.20.0.0/16'] } });
+      expect(() => synthApps([generated])).toThrow('mongodb-uri (mongodb://user:password@host1,host2/db?replicaSet=rs0&authSource=db) cannot be generated; use SecretSource.existing(name)');
+    });
   });
 });

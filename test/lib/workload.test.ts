@@ -6,6 +6,7 @@ import { LABEL } from '../../lib/labels';
 import { Probe } from '../../lib/probes';
 import { ResourcePreset } from '../../lib/resources';
 import { SecretSource } from '../../lib/secrets';
+import { MemcachedCluster } from '../../lib/memcached-cluster';
 import { Volume } from '../../lib/volumes';
 import { Workload, WorkloadKind, WorkloadProps } from '../../lib/workload';
 import { AppChart } from '../../lib/app-chart';
@@ -194,5 +195,36 @@ describe('Job workloads', () => {
     expect(j.spec).toMatchObject({ backoffLimit: 6, activeDeadlineSeconds: 600, ttlSecondsAfterFinished: 86400 });
     expect(j.spec.template.spec.restartPolicy).toBe('OnFailure');
     expect(findingsOf(jobWith('echo a'))).toEqual([]);
+  });
+
+  describe('connectTo', () => {
+    test('appends the service env to the containers and opens both policies', () => {
+      const records = synthChart((c) => {
+        const cache = new MemcachedCluster(c, 'cache');
+        const w = web(c);
+        w.connectTo(cache);
+        w.connectTo(cache, { envPrefix: 'SESSIONS_' });
+      });
+      const env = find(records, 'Deployment', 'web').spec.template.spec.containers[0].env;
+      expect(env.map((e: any) => e.name)).toEqual(['MEMCACHED_SERVERS', 'SESSIONS_MEMCACHED_SERVERS']);
+      expect(env[0].value).toBe('cache-0.cache-headless.test.svc.cluster.local:11211');
+      const cacheIngress = find(records, 'NetworkPolicy', 'cache').spec.ingress;
+      expect(cacheIngress.some((r: any) => r.from[0].podSelector?.matchLabels['app.kubernetes.io/instance'] === 'web')).toBe(true);
+      const webEgress = find(records, 'NetworkPolicy', 'web').spec.egress;
+      expect(webEgress.some((r: any) => r.to[0].podSelector?.matchLabels['app.kubernetes.io/instance'] === 'cache' && r.ports[0].port === 11211)).toBe(true);
+    });
+
+    test('a variable set twice is refused with the fix; a Job cannot take env later', () => {
+      expect(() => synthChart((c) => {
+        const cache = new MemcachedCluster(c, 'cache');
+        const w = web(c);
+        w.connectTo(cache);
+        w.connectTo(cache);
+      })).toThrow("nginx 'web' container 'nginx': env MEMCACHED_SERVERS is already set; connect with another envPrefix or drop the variable");
+      expect(() => synthChart((c) => {
+        const job = web(c, { kind: WorkloadKind.JOB });
+        job.connectTo(new MemcachedCluster(c, 'cache'));
+      })).toThrow("nginx 'web': a Job's name is fixed when it is created; give its env in the container props instead");
+    });
   });
 });

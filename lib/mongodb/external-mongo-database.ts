@@ -1,0 +1,64 @@
+/**
+ * A MongoDB that shipshape does not run (Atlas, a company cluster): clients
+ * read the whole connection string from an existing Secret, and their
+ * egress is opened only to the addresses named here.
+ */
+import { Construct } from 'constructs';
+import { AppChart } from '../app-chart';
+import { Connectable, ConnectOptions, prefixed } from '../connection';
+import { EnvValue } from '../env-value';
+import { checkPort } from '../names';
+import { NetworkPeers } from '../network-policy';
+import { SecretRef, SecretSource } from '../secrets';
+import type { Workload } from '../workload';
+import { MONGODB_PORT } from './mongo-replica-set';
+
+export const MONGODB_URI_KEY = 'mongodb-uri';
+
+export interface ExternalMongoDatabaseProps {
+  /** The Secret holding the connection string under the key `mongodb-uri` (`mongodb://` or `mongodb+srv://`). */
+  readonly secret: SecretSource;
+  /** Networks the database is reached at, e.g. `10.20.0.0/16`; clients may connect there and nowhere else. */
+  readonly cidrs: readonly string[];
+  /** @default 27017 */
+  readonly port?: number;
+}
+
+export class ExternalMongoDatabase extends Construct implements Connectable {
+  public readonly secret: SecretRef;
+  public readonly port: number;
+  private readonly cidrs: readonly string[];
+
+  public constructor(scope: Construct, id: string, props: ExternalMongoDatabaseProps) {
+    super(scope, id);
+    const chart = AppChart.of(this);
+    const owner = `external mongodb '${id}'`;
+    this.port = checkPort(owner, 'port', props.port ?? MONGODB_PORT);
+    if (props.cidrs.length === 0) throw new Error(`${owner}: cidrs is empty; name the networks the database is at, e.g. ['10.20.0.0/16']`);
+    for (const cidr of props.cidrs) {
+      if (!isCidr(cidr)) throw new Error(`${owner}: cidr '${cidr}' is not an IPv4 or IPv6 CIDR; use a form like 10.20.0.0/16`);
+    }
+    this.cidrs = props.cidrs;
+    this.secret = props.secret.bind(this, {
+      owner,
+      defaultName: `${id}-connection`,
+      namespace: chart.namespaceName,
+      env: chart.env,
+      labels: chart.labelsFor('database'),
+      keys: [{ key: MONGODB_URI_KEY, description: 'mongodb://user:password@host1,host2/db?replicaSet=rs0&authSource=db', generate: 'given' }],
+    });
+  }
+
+  /** `MONGO_URL` from the Secret, and egress to the database's networks. */
+  public connectionFor(client: Workload, options?: ConnectOptions): Record<string, EnvValue> {
+    for (const cidr of this.cidrs) client.allowEgressTo(NetworkPeers.cidr(cidr), [{ port: this.port }]);
+    return { [prefixed(options, 'MONGO_URL')]: EnvValue.fromSecret(this.secret, MONGODB_URI_KEY) };
+  }
+}
+
+function isCidr(value: string): boolean {
+  const [address, bits, extra] = value.split('/');
+  if (extra !== undefined || bits === undefined || !/^[0-9]{1,3}$/.test(bits)) return false;
+  if (/^[0-9]{1,3}(\.[0-9]{1,3}){3}$/.test(address)) return address.split('.').every((o) => Number(o) <= 255) && Number(bits) <= 32;
+  return /^[0-9a-f:]+$/i.test(address) && address.includes(':') && Number(bits) <= 128;
+}
