@@ -2,8 +2,9 @@
  * The catalogue: every app, synthesised for one environment.
  * `npm run synth -- --help` lists the options.
  */
+import { kafka } from './apps/kafka/app';
 import { memcached } from './apps/memcached/app';
 import { rocketchat } from './apps/rocketchat/app';
 import { runSynthCli } from './lib/synth/cli';
 
-runSynthCli([rocketchat, memcached]);
+runSynthCli([rocketchat, memcached, kafka]);

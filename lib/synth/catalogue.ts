@@ -1,14 +1,42 @@
 /**
- * What an app folder exports: a name, a line of description, and a function
- * that builds its chart for an environment.
+ * What an app folder exports: a name, a line of description, the apps it
+ * connects to, and a function that builds its chart for an environment.
  */
 import { Construct } from 'constructs';
 import { AppChart } from '../app-chart';
 import { Environment } from '../environment';
 
-export interface AppDefinition {
+/** Gives an app the built charts of the apps it declared in `uses`. */
+export interface BuildContext {
+  use<T extends AppChart>(app: AppDefinition<T>): T;
+}
+
+export interface AppDefinition<T extends AppChart = AppChart> {
   /** The app's name: its chart id, namespace and output file. */
   readonly name: string;
   readonly description: string;
-  build(scope: Construct, env: Environment): AppChart;
+  /**
+   * Apps whose objects this one connects to (e.g. a service that uses the Kafka app's cluster).
+   * They are built first and always synthesised with it, so `--only` never writes half a system.
+   * @default - none
+   */
+  readonly uses?: readonly AppDefinition[];
+  build(scope: Construct, env: Environment, context: BuildContext): T;
+}
+
+/** The apps with everything they use, dependencies first, each once; refuses cycles. */
+export function withDependencies(apps: readonly AppDefinition[]): AppDefinition[] {
+  const ordered: AppDefinition[] = [];
+  const visiting: string[] = [];
+  const visit = (app: AppDefinition): void => {
+    if (ordered.includes(app)) return;
+    if (visiting.includes(app.name)) throw new Error(`app '${app.name}' uses itself through ${visiting.join(' -> ')}; remove one of the uses`);
+    visiting.push(app.name);
+    for (const dep of app.uses ?? []) visit(dep);
+    visiting.pop();
+    if (ordered.some((a) => a.name === app.name)) throw new Error(`two different apps are named '${app.name}'; give each app its own name`);
+    ordered.push(app);
+  };
+  for (const app of apps) visit(app);
+  return ordered;
 }

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { Environment } from '../environment';
-import { AppDefinition } from './catalogue';
+import { AppDefinition, withDependencies } from './catalogue';
 import { SynthError, SynthResult, synthesize } from './synthesize';
 
 export function selectApps(catalogue: readonly AppDefinition[], only: string | undefined): AppDefinition[] {
@@ -47,7 +47,7 @@ export function runSynthCli(catalogue: readonly AppDefinition[], argv: readonly 
     program.parse([...argv]);
     const opts = program.opts<{ env: string; only?: string; outdir: string; quiet?: boolean }>();
     const env = Environment.byName(opts.env);
-    const apps = selectApps(catalogue, opts.only);
+    const apps = withDependencies(selectApps(catalogue, opts.only));
     const result = synthesize({ env, apps, outdir: opts.outdir });
     if (!opts.quiet) console.log(summarize(result, env, apps, opts.outdir, Date.now() - started));
   } catch (err) {

@@ -7,7 +7,8 @@ import { App } from 'cdk8s';
 import { Environment } from '../environment';
 import { formatFindings } from '../validation/finding';
 import { validateManifests, ValidationResult } from '../validation';
-import { AppDefinition } from './catalogue';
+import { AppChart } from '../app-chart';
+import { AppDefinition, withDependencies } from './catalogue';
 import { collectManifests } from './collect';
 import { ManifestRecord } from './manifest';
 import { renderFiles, renderKustomization, writeAtomically } from './write';
@@ -27,12 +28,28 @@ export interface SynthResult {
   readonly validation: ValidationResult;
 }
 
-/** Builds the apps into one cdk8s App; a constructor error names the construct being built. */
+/**
+ * Builds the apps, and the apps they use, into one cdk8s App; a constructor
+ * error names the construct being built.
+ */
 export function buildApps(env: Environment, apps: readonly AppDefinition[]): App {
   const app = new App({ outdir: '.', recordConstructMetadata: false });
-  for (const def of apps) {
+  const built = new Map<AppDefinition, AppChart>();
+  let ordered: AppDefinition[];
+  try {
+    ordered = withDependencies(apps);
+  } catch (err) {
+    throw new SynthError(err instanceof Error ? err.message : String(err));
+  }
+  for (const def of ordered) {
+    const context = {
+      use: <T extends AppChart>(dep: AppDefinition<T>): T => {
+        if (!(def.uses ?? []).includes(dep as AppDefinition)) throw new Error(`app '${def.name}' uses app '${dep.name}' without declaring it; add it to uses`);
+        return built.get(dep as AppDefinition) as T;
+      },
+    };
     try {
-      def.build(app, env);
+      built.set(def, def.build(app, env, context));
     } catch (err) {
       const all = app.node.findAll();
       const at = all.length > 1 ? all[all.length - 1].node.path : def.name;
