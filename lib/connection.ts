@@ -16,8 +16,10 @@ export interface ConnectOptions {
 
 /** Something a workload can connect to. */
 export interface Connectable {
-  /** Allows `client` through the network policies and returns the environment it connects with. */
-  connectionFor(client: Workload, options?: ConnectOptions): Record<string, EnvValue>;
+  /** The environment a client connects with (values, or references to Secrets). */
+  connectionEnv(options?: ConnectOptions): Record<string, EnvValue>;
+  /** Lets `client` through the network policies of both sides. */
+  allowClient(client: Workload): void;
 }
 
 /** Applies `options.envPrefix` to variable names. */

@@ -16,6 +16,12 @@ export interface ContainerImageProps {
    * @default the same as uid
    */
   readonly gid?: number;
+  /**
+   * The image must run as root (uid 0), e.g. a log shipper reading root-owned node files. Workloads refuse it unless
+   * their app lowers its Pod Security level with a reason.
+   * @default false
+   */
+  readonly runsAsRoot?: boolean;
 }
 
 export class ContainerImage {
@@ -44,9 +50,9 @@ export class ContainerImage {
     if (this.tag === 'latest' && !this.digest) {
       throw new Error(`image '${reference}' uses the 'latest' tag; pin a version or a digest so that rollbacks and caches behave`);
     }
-    this.uid = props.uid ?? 65532;
-    this.gid = props.gid ?? this.uid;
-    if (!Number.isInteger(this.uid) || this.uid <= 0 || !Number.isInteger(this.gid) || this.gid <= 0) {
+    this.uid = props.runsAsRoot ? 0 : props.uid ?? 65532;
+    this.gid = props.runsAsRoot ? 0 : props.gid ?? this.uid;
+    if (!props.runsAsRoot && (!Number.isInteger(this.uid) || this.uid <= 0 || !Number.isInteger(this.gid) || this.gid <= 0)) {
       throw new Error(`image '${reference}': uid ${this.uid} and gid ${this.gid} must be whole numbers above 0; the restricted Pod Security level forbids root`);
     }
   }

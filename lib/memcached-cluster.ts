@@ -141,14 +141,17 @@ export class MemcachedCluster extends Construct implements Connectable {
     return Array.from({ length: this.members }, (_, i) => `${this.workload.name}-${i}.${this.headlessService.name}.${this.workload.namespace}.svc.${domain}:${MEMCACHED_PORT}`);
   }
 
+  public allowClient(client: Workload): void {
+    this.allowFrom(client);
+  }
+
   /** Lets a workload of ours connect. */
   public allowFrom(client: Workload): void {
     this.workload.allowFrom(client, [{ port: MEMCACHED_PORT }]);
   }
 
   /** `MEMCACHED_SERVERS`: every member's `host:port`, comma-separated, for a hashing client. */
-  public connectionFor(client: Workload, options?: ConnectOptions): Record<string, EnvValue> {
-    this.allowFrom(client);
+  public connectionEnv(options?: ConnectOptions): Record<string, EnvValue> {
     return { [prefixed(options, 'MEMCACHED_SERVERS')]: EnvValue.value(this.memberAddresses.join(',')) };
   }
 

@@ -20,7 +20,7 @@ import { checkCount, checkDnsLabel } from './names';
 import { parseQuantity } from './quantity';
 import { NetworkPeer, NetworkPeers, PortSpec, WorkloadNetworkPolicy } from './network-policy';
 import { createServiceAccount } from './plus';
-import { restrictedPodSecurityContext } from './security';
+import { PodSecurityLevel, restrictedPodSecurityContext } from './security';
 import { InitProcess } from './signals';
 import { ShutdownPolicy } from './shutdown';
 import { ConfigSource, Volume } from './volumes';
@@ -31,6 +31,8 @@ export class WorkloadKind {
   public static readonly DAEMON_SET = new WorkloadKind('DaemonSet');
   /** Runs to completion; its name carries a hash of the pod template, so a changed template is a new Job. */
   public static readonly JOB = new WorkloadKind('Job');
+  /** Runs to completion on a schedule (see ScheduledJob, which checks the schedule). */
+  public static readonly CRON_JOB = new WorkloadKind('CronJob');
   private constructor(public readonly kind: string) {}
 }
 
@@ -67,6 +69,23 @@ export interface JobOptions {
   readonly ttlSecondsAfterFinished?: number;
 }
 
+export interface CronOptions {
+  /** A checked five-field schedule or macro (see CronSchedule). */
+  readonly schedule: string;
+  /** IANA zone. @default - the kube-controller-manager's zone */
+  readonly timeZone?: string;
+  /** @default 'Forbid' */
+  readonly concurrencyPolicy?: 'Forbid' | 'Replace' | 'Allow';
+  /** Seconds after the scheduled time a missed run may still start. @default 300 */
+  readonly startingDeadlineSeconds?: number;
+  /** @default 3 */
+  readonly successfulJobsHistoryLimit?: number;
+  /** @default 3 */
+  readonly failedJobsHistoryLimit?: number;
+  /** @default false */
+  readonly suspend?: boolean;
+}
+
 export interface WorkloadProps {
   /** Who the pods are; `partOf` and `version` are filled in from the app and the first container's image. */
   readonly identity: Pick<WorkloadIdentity, 'name' | 'instance' | 'component'>;
@@ -99,8 +118,10 @@ export interface WorkloadProps {
   readonly tolerations?: readonly k8s.Toleration[];
   /** Whether the containers run until stopped (and so need probes). @default true, false for a Job */
   readonly longRunning?: boolean;
-  /** For WorkloadKind.JOB. @default - the JobOptions defaults */
+  /** For WorkloadKind.JOB and CRON_JOB. @default - the JobOptions defaults */
   readonly job?: JobOptions;
+  /** Required for WorkloadKind.CRON_JOB. @default - none */
+  readonly cron?: CronOptions;
   /** Extra pod template annotations, e.g. Prometheus scrape settings. @default - none */
   readonly podAnnotations?: Readonly<Record<string, string>>;
 }
@@ -116,10 +137,16 @@ export class Workload extends Construct {
   public readonly containers: readonly ContainerProps[];
   /** For a Job: its name, which changes with the pod template. */
   public jobName?: string;
+  /** What connectTo connected these pods to, so that companions (a migration) can connect the same way. */
+  public readonly connections: { readonly target: Connectable; readonly options?: ConnectOptions }[] = [];
+  /** Volumes given at construction (not the writable emptyDirs), for companions that run the same container. */
+  public readonly volumes: readonly Volume[];
   private readonly owner: string;
   private readonly configSources: ConfigSource[] = [];
   /** Env added after construction (connections), appended to every main container. */
-  private readonly addedEnv: k8s.EnvVar[] = [];
+  private readonly addedEnv: Record<string, EnvValue> = {};
+  private readonly addedInitContainers: k8s.Container[] = [];
+  private readonly addedVolumes: Volume[] = [];
   private readonly renderedContainers: k8s.Container[];
 
   public constructor(scope: Construct, id: string, props: WorkloadProps) {
@@ -133,14 +160,16 @@ export class Workload extends Construct {
     const main = props.containers[0];
     this.identity = checkIdentity(this.owner, { ...props.identity, partOf: chart.appName, version: main.image.version });
     this.containers = props.containers;
-    this.replicas = this.kind === WorkloadKind.DAEMON_SET || this.kind === WorkloadKind.JOB ? 0 : checkCount(this.owner, 'replicas', props.replicas ?? 1, 0, 1000);
+    this.replicas = [WorkloadKind.DAEMON_SET, WorkloadKind.JOB, WorkloadKind.CRON_JOB].includes(this.kind) ? 0 : checkCount(this.owner, 'replicas', props.replicas ?? 1, 0, 1000);
     const labels = recommendedLabels(this.identity);
     const selector = selectorLabels(this.identity);
     const shutdown = props.shutdown ?? ShutdownPolicy.server();
     const initProcess = props.initProcess ?? InitProcess.NONE;
 
-    if (props.longRunning ?? this.kind !== WorkloadKind.JOB) this.checkProbes(props);
+    if (props.longRunning ?? (this.kind !== WorkloadKind.JOB && this.kind !== WorkloadKind.CRON_JOB)) this.checkProbes(props);
     const volumes = this.collectVolumes(props);
+    this.volumes = props.volumes ?? [];
+    this.checkPodSecurity(chart, props, volumes);
     for (const s of props.configSources ?? []) this.configSources.push(s);
     for (const c of [...props.containers, ...(props.initContainers ?? [])]) {
       for (const value of Object.values(c.env ?? {})) {
@@ -152,10 +181,16 @@ export class Workload extends Construct {
     createServiceAccount(this, 'service-account', { name: this.serviceAccountName, namespace: this.namespace, labels }, props.automountServiceAccountToken ?? false);
 
     this.renderedContainers = props.containers.map((c) => renderContainer(c, { owner: this.owner, shutdown, initProcess }));
-    const containers = this.kind === WorkloadKind.JOB ? this.renderedContainers : this.renderedContainers.map((c) => ({
+    // A Job's name hashes its spec, so only other kinds can grow after construction.
+    const growable = this.kind !== WorkloadKind.JOB;
+    const addedEnv = () => Object.entries(this.addedEnv).map(([name, value]) => value.render(name));
+    const containers = !growable ? this.renderedContainers : this.renderedContainers.map((c) => ({
       ...c,
-      env: Lazy.any({ produce: () => (c.env || this.addedEnv.length > 0 ? [...(c.env ?? []), ...this.addedEnv] : undefined) }),
+      env: Lazy.any({ produce: () => (c.env || addedEnv().length > 0 ? [...(c.env ?? []), ...addedEnv()] : undefined) }),
     }));
+    const initContainers = props.initContainers?.map((c) => renderContainer(c, { owner: this.owner, initProcess: InitProcess.NONE })) ?? [];
+    const allInit = () => [...this.addedInitContainers, ...initContainers];
+    const allVolumes = () => [...volumes, ...this.addedVolumes].map((v) => v.spec);
     const podSpec: k8s.PodSpec = {
       serviceAccountName: this.serviceAccountName,
       automountServiceAccountToken: props.automountServiceAccountToken ?? false,
@@ -166,10 +201,10 @@ export class Workload extends Construct {
       priorityClassName: props.priorityClassName,
       tolerations: props.tolerations ? [...props.tolerations] : undefined,
       topologySpreadConstraints: this.spreadConstraints(props, selector),
-      initContainers: props.initContainers?.map((c) => renderContainer(c, { owner: this.owner, initProcess: InitProcess.NONE })),
+      initContainers: growable ? Lazy.any({ produce: () => (allInit().length > 0 ? allInit() : undefined) }) : initContainers.length > 0 ? initContainers : undefined,
       containers,
-      volumes: volumes.length > 0 ? volumes.map((v) => v.spec) : undefined,
-      restartPolicy: this.kind === WorkloadKind.JOB ? 'OnFailure' : undefined,
+      volumes: growable ? Lazy.any({ produce: () => (allVolumes().length > 0 ? allVolumes() : undefined) }) : volumes.length > 0 ? volumes.map((v) => v.spec) : undefined,
+      restartPolicy: this.kind === WorkloadKind.JOB || this.kind === WorkloadKind.CRON_JOB ? 'OnFailure' : undefined,
     };
     const extraAnnotations = props.podAnnotations ?? {};
     const template: k8s.PodTemplateSpec = {
@@ -224,7 +259,23 @@ export class Workload extends Construct {
    * container, and the network policies of both sides allow the traffic.
    */
   public connectTo(target: Connectable, options?: ConnectOptions): void {
-    this.addEnv(target.connectionFor(this, options));
+    this.addEnv(target.connectionEnv(options));
+    target.allowClient(this);
+    this.connections.push({ target, options });
+  }
+
+  /** The env of a main container: what it was created with, then what connections added. */
+  public envOf(containerName: string): Record<string, EnvValue> {
+    const c = this.containers.find((x) => x.name === containerName);
+    if (!c) throw new Error(`${this.owner}: no container '${containerName}'; known: ${this.containers.map((x) => x.name).join(', ')}`);
+    return { ...c.env, ...this.addedEnv };
+  }
+
+  /** Adds an init container (e.g. one that waits for a migration) and the volumes only it mounts. */
+  public addInitContainer(container: ContainerProps, volumes: readonly Volume[] = []): void {
+    if (this.kind === WorkloadKind.JOB) throw new Error(`${this.owner}: a Job's name is fixed when it is created; give init containers in the props instead`);
+    this.addedVolumes.push(...volumes);
+    this.addedInitContainers.push(renderContainer(container, { owner: this.owner, initProcess: InitProcess.NONE }));
   }
 
   /** Appends variables to every container, after the ones they were created with. */
@@ -234,12 +285,12 @@ export class Workload extends Construct {
     }
     const added = Object.entries(env).map(([name, value]) => value.render(name));
     for (const c of this.renderedContainers) {
-      const existing = [...(c.env ?? []), ...this.addedEnv];
+      const existing = [...(c.env ?? []), ...Object.entries(this.addedEnv).map(([name, value]) => value.render(name))];
       const clash = added.find((e) => existing.some((x) => x.name === e.name));
       if (clash) throw new Error(`${this.owner} container '${c.name}': env ${clash.name} is already set; connect with another envPrefix or drop the variable`);
       checkEnvReferences(`${this.owner} container '${c.name}'`, [...existing, ...added]);
     }
-    this.addedEnv.push(...added);
+    Object.assign(this.addedEnv, env);
     for (const value of Object.values(env)) {
       if (value.secret) this.configSources.push({ kind: 'Secret', name: value.secret.name, external: value.secret.external, hashInput: () => value.secret!.hashInput() });
     }
@@ -251,6 +302,19 @@ export class Workload extends Construct {
       throw new Error(`${this.owner}: a Job's name is fixed when it is created; pass ${source.kind} '${source.name}' in configSources instead`);
     }
     this.configSources.push(source);
+  }
+
+  /** Root users and host paths need the namespace to declare a lower level, with its reason. */
+  private checkPodSecurity(chart: AppChart, props: WorkloadProps, volumes: readonly Volume[]): void {
+    const level = chart.podSecurity?.level ?? PodSecurityLevel.RESTRICTED;
+    const root = [...props.containers, ...(props.initContainers ?? [])].find((c) => c.image.uid === 0);
+    if (root && level.strictness > PodSecurityLevel.BASELINE.strictness) {
+      throw new Error(`${this.owner} container '${root.name}': runs as root, which Pod Security 'restricted' forbids; run it as a user, or give the app podSecurity baseline with a reason`);
+    }
+    const host = volumes.find((v) => v.spec.hostPath);
+    if (host && level !== PodSecurityLevel.PRIVILEGED) {
+      throw new Error(`${this.owner}: volume '${host.name}' is a hostPath, which only Pod Security 'privileged' allows; give the app podSecurity privileged with a reason`);
+    }
   }
 
   private checkProbes(props: WorkloadProps): void {
@@ -364,6 +428,31 @@ export class Workload extends Construct {
           activeDeadlineSeconds: checkCount(this.owner, 'activeDeadlineSeconds', job.activeDeadlineSeconds ?? 600, 1),
           ttlSecondsAfterFinished: checkCount(this.owner, 'ttlSecondsAfterFinished', job.ttlSecondsAfterFinished ?? 86400, 0),
           template,
+        },
+      });
+    } else if (this.kind === WorkloadKind.CRON_JOB) {
+      const cron = props.cron;
+      if (!cron) throw new Error(`${this.owner}: a CronJob needs cron.schedule; use ScheduledJob, which checks it`);
+      const job = props.job ?? {};
+      new k8s.KubeCronJob(this, 'resource', {
+        metadata,
+        spec: {
+          schedule: cron.schedule,
+          timeZone: cron.timeZone,
+          concurrencyPolicy: cron.concurrencyPolicy ?? 'Forbid',
+          startingDeadlineSeconds: checkCount(this.owner, 'startingDeadlineSeconds', cron.startingDeadlineSeconds ?? 300, 10),
+          successfulJobsHistoryLimit: checkCount(this.owner, 'successfulJobsHistoryLimit', cron.successfulJobsHistoryLimit ?? 3, 0, 100),
+          failedJobsHistoryLimit: checkCount(this.owner, 'failedJobsHistoryLimit', cron.failedJobsHistoryLimit ?? 3, 0, 100),
+          suspend: cron.suspend ?? false,
+          jobTemplate: {
+            metadata: { labels },
+            spec: {
+              backoffLimit: checkCount(this.owner, 'backoffLimit', job.backoffLimit ?? 2, 0, 100),
+              activeDeadlineSeconds: checkCount(this.owner, 'activeDeadlineSeconds', job.activeDeadlineSeconds ?? 3600, 1),
+              ttlSecondsAfterFinished: checkCount(this.owner, 'ttlSecondsAfterFinished', job.ttlSecondsAfterFinished ?? 86400, 0),
+              template,
+            },
+          },
         },
       });
     } else {

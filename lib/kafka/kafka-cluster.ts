@@ -149,6 +149,10 @@ export class KafkaCluster extends Construct implements Connectable {
     return this.podHosts(pool).map((host) => `${host}:${KAFKA_PORTS.client}`).join(',');
   }
 
+  public allowClient(client: Workload): void {
+    this.allowFrom(client);
+  }
+
   /** Lets a workload of ours produce and consume. */
   public allowFrom(client: Workload): void {
     this.brokers.allowFrom(client, [{ port: KAFKA_PORTS.client }]);
@@ -160,8 +164,7 @@ export class KafkaCluster extends Construct implements Connectable {
   }
 
   /** `KAFKA_BOOTSTRAP_SERVERS`, and the network rules. */
-  public connectionFor(client: Workload, options?: ConnectOptions): Record<string, EnvValue> {
-    this.allowFrom(client);
+  public connectionEnv(options?: ConnectOptions): Record<string, EnvValue> {
     return { [prefixed(options, 'KAFKA_BOOTSTRAP_SERVERS')]: EnvValue.value(this.bootstrapServers) };
   }
 

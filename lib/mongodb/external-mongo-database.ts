@@ -49,9 +49,13 @@ export class ExternalMongoDatabase extends Construct implements Connectable {
     });
   }
 
-  /** `MONGO_URL` from the Secret, and egress to the database's networks. */
-  public connectionFor(client: Workload, options?: ConnectOptions): Record<string, EnvValue> {
+  /** Egress to the database's networks only. */
+  public allowClient(client: Workload): void {
     for (const cidr of this.cidrs) client.allowEgressTo(NetworkPeers.cidr(cidr), [{ port: this.port }]);
+  }
+
+  /** `MONGO_URL` from the Secret. */
+  public connectionEnv(options?: ConnectOptions): Record<string, EnvValue> {
     return { [prefixed(options, 'MONGO_URL')]: EnvValue.fromSecret(this.secret, MONGODB_URI_KEY) };
   }
 }

@@ -216,10 +216,13 @@ export class MongoReplicaSet extends Construct implements Connectable {
   }
 
   /** `MONGODB_PASSWORD` and `MONGO_URL` for `options.user` (default: the only user), and the network rules. */
-  public connectionFor(client: Workload, options?: ConnectOptions): Record<string, EnvValue> {
+  public connectionEnv(options?: ConnectOptions): Record<string, EnvValue> {
     const username = options?.user ?? onlyUser(`mongodb '${this.workload.name}'`, this.users);
-    this.allowFrom(client);
     return this.clientEnv(username, { url: prefixed(options, 'MONGO_URL'), passwordVariable: prefixed(options, 'MONGODB_PASSWORD') });
+  }
+
+  public allowClient(client: Workload): void {
+    this.allowFrom(client);
   }
 
   /** Lets a workload of ours reach every member. */
