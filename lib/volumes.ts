@@ -47,6 +47,11 @@ export class Volume {
     );
   }
 
+  /** A PersistentVolumeClaim of the synth (the reference check finds it). */
+  public static persistentClaim(name: string, claimName: string): Volume {
+    return new Volume({ name: checkDnsLabel('volume', 'name', name), persistentVolumeClaim: { claimName } });
+  }
+
   /** A read-only host path (log shippers only: it needs a lowered Pod Security level). */
   public static hostPath(name: string, path: string, type: 'Directory' | 'DirectoryOrCreate' | 'File' = 'Directory'): Volume {
     return new Volume({ name: checkDnsLabel('volume', 'name', name), hostPath: { path, type } });

@@ -9,6 +9,7 @@ import { EnvValue } from '../../lib/env-value';
 import { ContainerImage } from '../../lib/image';
 import { WebIngress } from '../../lib/ingress';
 import { ExternalMongoDatabase, ExternalMongoDatabaseProps } from '../../lib/mongodb/external-mongo-database';
+import { MongoBackup } from '../../lib/mongodb/mongo-backup';
 import { MongoReplicaSet } from '../../lib/mongodb/mongo-replica-set';
 import { Probe } from '../../lib/probes';
 import { ResourcePreset } from '../../lib/resources';
@@ -44,6 +45,8 @@ function buildRocketChat(scope: Construct, env: Environment, props: RocketChatAp
     const mongo = props.externalDatabase
       ? new ExternalMongoDatabase(chart, 'rocketchat-mongodb', props.externalDatabase)
       : new MongoReplicaSet(chart, 'rocketchat-mongodb', { users: [{ username: 'rocketchat', database: 'rocketchat' }] });
+    // An external database is backed up by whoever runs it.
+    if (mongo instanceof MongoReplicaSet) new MongoBackup(chart, 'backup', { replicaSet: mongo, keepDays: env.pick({ local: 2, production: 14 }) });
     const host = `chat.${env.config.baseDomain}`;
     // Locally the UI is reached through `kubectl port-forward`, so that is the URL it must know.
     const rootUrl = env.config.tls ? `https://${host}` : `http://localhost:${ROCKETCHAT_PORT}`;

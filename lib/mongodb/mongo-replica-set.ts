@@ -33,7 +33,7 @@ import { Workload, WorkloadKind } from '../workload';
 export const MONGODB_PORT = 27017;
 const INIT_SCRIPT = fs.readFileSync(path.join(__dirname, 'init-replica-set.js'), 'utf8');
 const KEYFILE_KEY = 'mongodb-replica-set-key';
-const ROOT_PASSWORD_KEY = 'mongodb-root-password';
+export const ROOT_PASSWORD_KEY = 'mongodb-root-password';
 
 export interface DatabaseUser {
   /** User name; it is created in, and authenticates against, its database. */
@@ -70,6 +70,7 @@ export class MongoReplicaSet extends Construct implements Connectable {
   public readonly replicaSetName: string;
   public readonly members: number;
   public readonly initJob: Workload;
+  public readonly image: ContainerImage;
   private readonly users: readonly DatabaseUser[];
 
   public constructor(scope: Construct, id: string, props: MongoReplicaSetProps = {}) {
@@ -79,6 +80,7 @@ export class MongoReplicaSet extends Construct implements Connectable {
     const instance = checkDnsLabel('mongodb', 'name', id);
     const owner = `mongodb '${instance}'`;
     const image = props.image ?? ContainerImage.of('mongo:8.0.4', { uid: 999 });
+    this.image = image;
     this.replicaSetName = props.replicaSetName ?? 'rs0';
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(this.replicaSetName)) {
       throw new Error(`${owner}: replicaSetName '${this.replicaSetName}' must be 1-64 letters, digits, '-' or '_'`);

@@ -83,10 +83,10 @@ describe('rocketchat app', () => {
     expect(c.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual(['/app/uploads', '/tmp']);
   });
 
-  test('only Rocket.Chat, the init Job and the members reach MongoDB; the ingress controller reaches Rocket.Chat in production', () => {
+  test('only Rocket.Chat, the init Job, the backup and the members reach MongoDB; the ingress controller reaches Rocket.Chat in production', () => {
     const mongoIngress = find(prod, 'NetworkPolicy', 'rocketchat-mongodb').spec.ingress;
     const instances = mongoIngress.flatMap((r: any) => r.from.map((f: any) => f.podSelector.matchLabels['app.kubernetes.io/instance'])).sort();
-    expect(instances).toEqual(['rocketchat', 'rocketchat-mongodb', 'rocketchat-mongodb-init']);
+    expect(instances).toEqual(['rocketchat', 'rocketchat-mongodb', 'rocketchat-mongodb-backup', 'rocketchat-mongodb-init']);
     for (const r of mongoIngress) expect(r.ports).toEqual([{ port: 27017, protocol: 'TCP' }]);
     const webIngress = find(prod, 'NetworkPolicy', 'rocketchat').spec.ingress;
     expect(webIngress.some((r: any) => r.from[0].namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === 'ingress-nginx' && !r.from[0].podSelector)).toBe(true);
@@ -133,5 +133,21 @@ describe('rocketchat app', () => {
       const generated = rocketChatApp({ externalDatabase: { secret: SecretSource.development(), cidrs: ['10.20.0.0/16'] } });
       expect(() => synthApps([generated])).toThrow('mongodb-uri (mongodb://user:password@host1,host2/db?replicaSet=rs0&authSource=db) cannot be generated; use SecretSource.existing(name)');
     });
+  });
+
+  test('a nightly backup dumps the replica set with the root password from the same Secret, to a claim, keeping N days', () => {
+    const cron = find(prod, 'CronJob', 'rocketchat-mongodb-backup');
+    expect(cron.spec).toMatchObject({ schedule: '0 2 * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 300 });
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    const container = pod.containers[0];
+    const script: string = container.command[2];
+    expect(script).toContain('mongodump --config=/tmp/mongodump.yaml');
+    expect(script).toContain('replicaSet=rs0&authSource=admin&readPreference=secondaryPreferred');
+    for (let i = 0; i < 3; i++) expect(script).toContain(`rocketchat-mongodb-${i}.rocketchat-mongodb-headless.rocketchat.svc.cluster.local:27017`);
+    expect(script).toContain(`-mmin +${14 * 24 * 60} -print -delete`);
+    expect(container.env.find((e: any) => e.name === 'MONGODB_ROOT_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'rocketchat-mongodb-credentials', key: 'mongodb-root-password' });
+    const claim = pod.volumes.find((v: any) => v.name === 'backup').persistentVolumeClaim.claimName;
+    expect(find(prod, 'PersistentVolumeClaim', claim).spec.resources.requests.storage).toBe('100Gi');
+    expect(cron.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 14400, ttlSecondsAfterFinished: 86400 });
   });
 });
