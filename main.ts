@@ -4,7 +4,8 @@
  */
 import { kafka } from './apps/kafka/app';
 import { memcached } from './apps/memcached/app';
+import { orders } from './apps/orders/app';
 import { rocketchat } from './apps/rocketchat/app';
 import { runSynthCli } from './lib/synth/cli';
 
-runSynthCli([rocketchat, memcached, kafka]);
+runSynthCli([rocketchat, memcached, kafka, orders]);

@@ -33,6 +33,11 @@ export interface EnvironmentConfig {
   readonly clusterDomain: string;
   /** May generate clearly-labelled development credentials, so that `kubectl apply -f dist` works on a fresh cluster. */
   readonly developmentSecrets: boolean;
+  /**
+   * Where pods that call the Kubernetes API (log shipper, migration waiters) may connect. NetworkPolicy sees the API
+   * server's real addresses, which differ per cluster; narrow the CIDRs to your control plane where you know them.
+   */
+  readonly apiServer: { readonly cidrs: readonly string[]; readonly ports: readonly number[] };
 }
 
 export class Environment {
@@ -48,6 +53,7 @@ export class Environment {
     monitoringNamespace: 'monitoring',
     clusterDomain: 'cluster.local',
     developmentSecrets: true,
+    apiServer: { cidrs: ['0.0.0.0/0'], ports: [443, 6443] },
   });
 
   public static readonly PRODUCTION = new Environment({
@@ -62,6 +68,7 @@ export class Environment {
     monitoringNamespace: 'monitoring',
     clusterDomain: 'cluster.local',
     developmentSecrets: false,
+    apiServer: { cidrs: ['0.0.0.0/0'], ports: [443, 6443] },
   });
 
   public static readonly DEFAULT = Environment.LOCAL;

@@ -52,6 +52,24 @@ export class Volume {
     return new Volume({ name: checkDnsLabel('volume', 'name', name), persistentVolumeClaim: { claimName } });
   }
 
+  /**
+   * The pod's ServiceAccount token, the cluster CA and the namespace, where the in-cluster clients look for them;
+   * mounted into one container only, so the pod can keep `automountServiceAccountToken: false`.
+   */
+  public static serviceAccountToken(name: string, expirationSeconds = 3600): Volume {
+    return new Volume({
+      name: checkDnsLabel('volume', 'name', name),
+      projected: {
+        defaultMode: 0o444,
+        sources: [
+          { serviceAccountToken: { path: 'token', expirationSeconds } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          { downwardApi: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+        ],
+      },
+    });
+  }
+
   /** A read-only host path (log shippers only: it needs a lowered Pod Security level). */
   public static hostPath(name: string, path: string, type: 'Directory' | 'DirectoryOrCreate' | 'File' = 'Directory'): Volume {
     return new Volume({ name: checkDnsLabel('volume', 'name', name), hostPath: { path, type } });

@@ -93,6 +93,12 @@ export interface WorkloadProps {
   readonly kind?: WorkloadKind;
   /** @default 1 (ignored for a DaemonSet) */
   readonly replicas?: number;
+  /**
+   * An autoscaler owns the replica count: the Deployment leaves `replicas` out, so an apply never resets it.
+   * `replicas` is then the minimum, used for the disruption budget and spread.
+   * @default false
+   */
+  readonly replicasManagedExternally?: boolean;
   readonly containers: readonly ContainerProps[];
   /** @default - none */
   readonly initContainers?: readonly ContainerProps[];
@@ -249,6 +255,12 @@ export class Workload extends Construct {
     this.networkPolicy.allowIngress(peer, ports);
   }
 
+  /** Lets these pods call the Kubernetes API (see the environment's apiServer). */
+  public allowApiServer(): void {
+    const api = this.env.config.apiServer;
+    for (const cidr of api.cidrs) this.networkPolicy.allowEgress(NetworkPeers.cidr(cidr), api.ports.map((port) => ({ port })));
+  }
+
   /** Lets these pods reach something outside the catalogue (an external database, the Kubernetes API). */
   public allowEgressTo(peer: NetworkPeer, ports: readonly PortSpec[]): void {
     this.networkPolicy.allowEgress(peer, ports);
@@ -384,7 +396,7 @@ export class Workload extends Construct {
       new k8s.KubeDeployment(this, 'resource', {
         metadata,
         spec: {
-          replicas: this.replicas,
+          replicas: props.replicasManagedExternally ? undefined : this.replicas,
           revisionHistoryLimit: 5,
           selector: { matchLabels: selector },
           // Never below the wanted count during a rollout: new pods must be ready first.

@@ -32,7 +32,8 @@ export function checkReferences(records: readonly ManifestRecord[], pods: readon
     const base = join(pod.path, 'spec');
     const need = (kind: string, name: string | undefined, field: string, optional = false) => {
       if (!name || optional) return;
-      if (kind === 'ServiceAccount' && name === 'default') return;
+      // Kubernetes creates these in every namespace.
+      if ((kind === 'ServiceAccount' && name === 'default') || (kind === 'ConfigMap' && name === 'kube-root-ca.crt')) return;
       if (present.has(`${kind}/${ns}/${name}`)) return;
       if (declared.has(`${kind}/${name}`)) {
         external.push({ ref: `${kind}/${ns}/${name}`, usedBy: `${pod.record.manifest.kind}/${ns}/${pod.record.manifest.metadata?.name}` });

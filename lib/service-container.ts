@@ -1,0 +1,68 @@
+/**
+ * What WebService and Worker share: the knobs of a user's own container, and
+ * how they become a Workload's container, config volume and env.
+ */
+import { Construct } from 'constructs';
+import { AppChart } from './app-chart';
+import { ConfigFiles } from './config-files';
+import { ContainerProps } from './container';
+import { EnvValue } from './env-value';
+import { PerEnvironment } from './environment';
+import { ContainerImage } from './image';
+import { ResourcePreset, Resources } from './resources';
+import { Volume } from './volumes';
+
+export interface ServiceContainerProps {
+  /** A pinned image, with the user it runs as. */
+  readonly image: ContainerImage;
+  /** In exec form. @default - the image's entrypoint */
+  readonly command?: readonly string[];
+  /** @default - the image's cmd */
+  readonly args?: readonly string[];
+  /** Plain values, or references to Secrets and ConfigMaps (`EnvValue.fromSecret`). @default - none */
+  readonly env?: Readonly<Record<string, EnvValue>>;
+  /** Files put in a ConfigMap and mounted read-only at `configPath`; a change rolls the pods. @default - none */
+  readonly configFiles?: Readonly<Record<string, string>>;
+  /** @default '/etc/<name>' */
+  readonly configPath?: string;
+  /** @default ResourcePreset.SMALL in local, ResourcePreset.MEDIUM in production */
+  readonly resources?: ResourcePreset | Resources;
+  /** A number, or one per environment. @default 1 in local, 3 in production */
+  readonly replicas?: number | PerEnvironment<number>;
+  /** Paths the image writes to, as emptyDirs. @default ['/tmp'] */
+  readonly writablePaths?: readonly string[];
+}
+
+export interface BuiltContainer {
+  readonly container: Omit<ContainerProps, 'probes' | 'ports'>;
+  readonly volumes: Volume[];
+  readonly replicas: number;
+}
+
+export function buildServiceContainer(scope: Construct, name: string, props: ServiceContainerProps): BuiltContainer {
+  const chart = AppChart.of(scope);
+  const env = chart.env;
+  const volumes: Volume[] = [];
+  const mounts = [];
+  if (props.configFiles && Object.keys(props.configFiles).length > 0) {
+    const files = new ConfigFiles(scope, 'config', { name: `${name}-config`, namespace: chart.namespaceName, labels: chart.labelsFor('config'), data: props.configFiles });
+    volumes.push(Volume.fromConfigMap('config', files));
+    mounts.push({ volume: 'config', path: props.configPath ?? `/etc/${name}` });
+  }
+  const replicas = props.replicas === undefined ? env.pick({ local: 1, production: 3 }) : typeof props.replicas === 'number' ? props.replicas : env.pick(props.replicas);
+  return {
+    volumes,
+    replicas,
+    container: {
+      name,
+      image: props.image,
+      command: props.command,
+      args: props.args,
+      env: props.env,
+      resources: props.resources ?? env.pick<ResourcePreset | Resources>({ local: ResourcePreset.SMALL, production: ResourcePreset.MEDIUM }),
+      mounts,
+      writablePaths: props.writablePaths ?? ['/tmp'],
+    },
+  };
+}
+
