@@ -1,0 +1,26 @@
+/**
+ * Node log shipping: fluent-bit on every node, in its own namespace, the only
+ * app of the catalogue with a Pod Security exemption. See README.md beside this file.
+ */
+import { AppChart } from '../../lib/app-chart';
+import { LogShipper } from '../../lib/log-shipper';
+import { PodSecurityLevel } from '../../lib/security';
+import { AppDefinition } from '../../lib/synth/catalogue';
+
+export const logging: AppDefinition = {
+  name: 'logging',
+  description: 'fluent-bit DaemonSet shipping every container log with Kubernetes metadata',
+  build(scope, env) {
+    const chart = new AppChart(scope, 'logging', {
+      env,
+      description: this.description,
+      version: '4.0.3',
+      podSecurity: {
+        level: PodSecurityLevel.PRIVILEGED,
+        reason: 'fluent-bit reads container logs from the node through read-only hostPath mounts of /var/log/containers and /var/log/pods, which only the privileged level allows; it runs as root without capabilities because the kubelet writes those files root-owned, mode 0640',
+      },
+    });
+    new LogShipper(chart, 'fluent-bit');
+    return chart;
+  },
+};
