@@ -106,3 +106,40 @@ export function selectorMatches(selector: any, labels: Record<string, string>): 
 export function namespaceOf(m: Manifest): string {
   return m.metadata?.namespace ?? 'default';
 }
+
+/**
+ * The pod templates a selector matches, found through the selector's rarest
+ * label instead of a scan of every pod, so relating N Services, policies and
+ * budgets to N pods stays linear.
+ */
+export class PodIndex {
+  private readonly byNamespace = new Map<string, PodTemplateRef[]>();
+  private readonly byLabel = new Map<string, PodTemplateRef[]>();
+
+  public constructor(pods: readonly PodTemplateRef[]) {
+    for (const pod of pods) {
+      const ns = namespaceOf(pod.record.manifest);
+      push(this.byNamespace, ns, pod);
+      for (const [k, v] of Object.entries(pod.labels)) push(this.byLabel, `${ns}\0${k}\0${v}`, pod);
+    }
+  }
+
+  /** Pods of `namespace` that `selector` (a plain map or a LabelSelector) matches; an empty LabelSelector matches all. */
+  public matching(namespace: string, selector: any): PodTemplateRef[] {
+    if (!selector) return [];
+    const isLabelSelector = 'matchLabels' in selector || 'matchExpressions' in selector;
+    const matchLabels: Record<string, string> = isLabelSelector ? (selector.matchLabels ?? {}) : selector;
+    let candidates = this.byNamespace.get(namespace) ?? [];
+    for (const [k, v] of Object.entries(matchLabels)) {
+      const bucket = this.byLabel.get(`${namespace}\0${k}\0${v}`) ?? [];
+      if (bucket.length < candidates.length) candidates = bucket;
+    }
+    return candidates.filter((p) => selectorMatches(selector, p.labels));
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

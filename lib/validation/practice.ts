@@ -6,7 +6,7 @@
 import { LABEL } from '../labels';
 import { ManifestRecord } from '../synth/manifest';
 import { Finding, finding } from './finding';
-import { allContainers, join, namespaceOf, PodTemplateRef, selectorMatches } from './pods';
+import { allContainers, join, namespaceOf, PodIndex, PodTemplateRef } from './pods';
 
 export interface PracticeOptions {
   /** Require spread for workloads with 2+ replicas (production). */
@@ -18,7 +18,17 @@ const UNSTABLE_SELECTOR_KEYS = [LABEL.version, 'cdk8s.io/metadata.addr'];
 
 export function checkPractice(records: readonly ManifestRecord[], pods: readonly PodTemplateRef[], options: PracticeOptions): Finding[] {
   const out: Finding[] = [];
-  const inNamespace = (kind: string, ns: string) => records.filter((r) => r.manifest.kind === kind && namespaceOf(r.manifest) === ns);
+  const index = new PodIndex(pods);
+  const ofKind = (kind: string) => records.filter((r) => r.manifest.kind === kind);
+  // Relate each Service, NetworkPolicy and PDB to its pods once, through the index.
+  const servicesOf = new Map<PodTemplateRef, ManifestRecord[]>();
+  for (const svc of ofKind('Service')) {
+    for (const pod of index.matching(namespaceOf(svc.manifest), (svc.manifest as any).spec?.selector)) servicesOf.set(pod, [...(servicesOf.get(pod) ?? []), svc]);
+  }
+  const selectedBy = (kind: string, selectorOf: (spec: any) => any) =>
+    new Set(ofKind(kind).flatMap((r) => index.matching(namespaceOf(r.manifest), selectorOf((r.manifest as any).spec ?? {}))));
+  const policed = selectedBy('NetworkPolicy', (spec) => spec.podSelector ?? { matchLabels: {} });
+  const budgeted = selectedBy('PodDisruptionBudget', (spec) => spec.selector);
 
   for (const r of records) {
     const labels = r.manifest.metadata?.labels ?? {};
@@ -35,7 +45,7 @@ export function checkPractice(records: readonly ManifestRecord[], pods: readonly
   for (const pod of pods) {
     const ns = namespaceOf(pod.record.manifest);
     const base = join(pod.path, 'spec');
-    const services = inNamespace('Service', ns).filter((s) => (s.manifest as any).spec?.selector && selectorMatches((s.manifest as any).spec.selector, pod.labels));
+    const services = servicesOf.get(pod) ?? [];
     const servedPorts = new Set<string | number>(services.flatMap((s) => ((s.manifest as any).spec?.ports ?? []).map((p: any) => p.targetPort ?? p.port)));
     for (const { container: c, field, init } of allContainers(pod.spec)) {
       const at = join(base, field);
@@ -52,11 +62,11 @@ export function checkPractice(records: readonly ManifestRecord[], pods: readonly
       const behindService = ports.some((p) => servedPorts.has(p.containerPort!) || (p.name !== undefined && servedPorts.has(p.name)));
       if (behindService && !c.readinessProbe) out.push(finding(pod.record, 'probes/readiness', join(at, 'readinessProbe'), `container '${c.name}' is behind a Service and needs a readiness probe`));
     }
-    if (!inNamespace('NetworkPolicy', ns).some((np) => selectorMatches((np.manifest as any).spec?.podSelector ?? {}, pod.labels) || isEmptySelector((np.manifest as any).spec?.podSelector))) {
+    if (!policed.has(pod)) {
       out.push(finding(pod.record, 'network-policy/selected', join(pod.path, 'metadata.labels'), `no NetworkPolicy in namespace '${ns}' selects these pods; add a default-deny policy and allow rules`));
     }
     if ((pod.replicas ?? 0) >= 2) {
-      if (!inNamespace('PodDisruptionBudget', ns).some((pdb) => selectorMatches((pdb.manifest as any).spec?.selector, pod.labels))) {
+      if (!budgeted.has(pod)) {
         out.push(finding(pod.record, 'availability/pdb', 'spec.replicas', `${pod.replicas} replicas but no PodDisruptionBudget selects them; add one with maxUnavailable: 1`));
       }
       if (options.requireSpread && !pod.spec.topologySpreadConstraints?.length && !pod.spec.affinity?.podAntiAffinity) {
@@ -68,7 +78,7 @@ export function checkPractice(records: readonly ManifestRecord[], pods: readonly
   for (const svc of records.filter((r) => r.manifest.kind === 'Service')) {
     const spec: any = (svc.manifest as any).spec ?? {};
     if (!spec.selector || spec.type === 'ExternalName') continue;
-    const matching = pods.filter((p) => namespaceOf(p.record.manifest) === namespaceOf(svc.manifest) && p.longRunning && selectorMatches(spec.selector, p.labels));
+    const matching = index.matching(namespaceOf(svc.manifest), spec.selector).filter((p) => p.longRunning);
     if (matching.length === 0) {
       out.push(finding(svc, 'services/selector-matches', 'spec.selector', `selector ${JSON.stringify(spec.selector)} matches no pod template in namespace '${namespaceOf(svc.manifest)}'`));
       continue;
@@ -80,10 +90,6 @@ export function checkPractice(records: readonly ManifestRecord[], pods: readonly
     });
   }
   return out;
-}
-
-function isEmptySelector(selector: any): boolean {
-  return !selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
 }
 
 function checkBatch(r: ManifestRecord, out: Finding[]): void {

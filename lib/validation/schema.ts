@@ -4,9 +4,11 @@
  * that lists properties is closed (unless it preserves unknown fields), and
  * optional fields may be null. Each kind is compiled once, when first seen.
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone';
 import { ManifestRecord } from '../synth/manifest';
 import { Finding, finding } from './finding';
 
@@ -15,27 +17,47 @@ export type KubernetesVersion = (typeof KUBERNETES_VERSIONS)[number];
 
 const SCHEMA_FILES: Record<KubernetesVersion, string> = { '1.27': 'kubernetes-1.27.0.json', '1.36': 'kubernetes-1.36.0.json' };
 const SCHEMA_DIR = path.resolve(__dirname, '..', '..', 'schemas');
+/**
+ * Compiled validators are kept as ajv standalone code, keyed by the schema's
+ * content, ajv's version and this file's rules, so a synth compiles a kind
+ * only once per machine. Set SHIPSHAPE_SCHEMA_CACHE=off to compile every time.
+ */
+const CACHE_DIR = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'shipshape-schemas');
+const RULES_VERSION = 'strict-nullable-1';
 
 /** A validator for kinds that are not in the Kubernetes schema (custom resources), from a kept package. */
 export type CustomValidator = (manifest: unknown) => { instancePath: string; message: string }[];
 
 export class SchemaValidator {
-  private readonly ajv: Ajv;
   private readonly gvkToDefinition = new Map<string, string>();
   private readonly compiled = new Map<string, ValidateFunction>();
+  private ajv?: Ajv;
+  private definitionsCache?: Record<string, any>;
+  private readonly cacheKey: string;
+  private readonly text: string;
+  private readonly useCache = process.env.SHIPSHAPE_SCHEMA_CACHE !== 'off';
+
 
   public constructor(public readonly version: KubernetesVersion, private readonly customResources: ReadonlyMap<string, CustomValidator>) {
-    const document = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, SCHEMA_FILES[version]), 'utf8'));
-    const definitions: Record<string, any> = document.definitions;
-    for (const [name, def] of Object.entries(definitions)) {
-      for (const gvk of def['x-kubernetes-group-version-kind'] ?? []) {
-        const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
-        this.gvkToDefinition.set(`${apiVersion}/${gvk.kind}`, name);
+    this.text = fs.readFileSync(path.join(SCHEMA_DIR, SCHEMA_FILES[version]), 'utf8');
+    this.cacheKey = createHash('sha256').update(this.text).update(RULES_VERSION).update(require('ajv/package.json').version).digest('hex').slice(0, 16);
+    // The kind → definition index is cached too: parsing the whole document is most of a warm run's cost.
+    const indexFile = path.join(CACHE_DIR, `${version}-${this.cacheKey}-index.json`);
+    let index: Record<string, string> | undefined;
+    if (this.useCache && fs.existsSync(indexFile)) index = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
+    if (!index) {
+      index = {};
+      for (const [name, def] of Object.entries(this.definitions)) {
+        for (const gvk of def['x-kubernetes-group-version-kind'] ?? []) index[`${gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version}/${gvk.kind}`] = name;
       }
-      strictify(def);
+      if (this.useCache) writeCacheFile(indexFile, JSON.stringify(index));
     }
-    this.ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, allowUnionTypes: true });
-    this.ajv.addSchema({ $id: 'k8s', definitions }, 'k8s');
+    for (const [key, name] of Object.entries(index)) this.gvkToDefinition.set(key, name);
+  }
+
+  private get definitions(): Record<string, any> {
+    this.definitionsCache ??= JSON.parse(this.text).definitions as Record<string, any>;
+    return this.definitionsCache;
   }
 
   public validate(record: ManifestRecord): Finding[] {
@@ -55,11 +77,37 @@ export class SchemaValidator {
     }
     let validate = this.compiled.get(definition);
     if (!validate) {
-      validate = this.ajv.getSchema(`k8s#/definitions/${definition}`)!;
+      validate = this.load(definition);
       this.compiled.set(definition, validate);
     }
     if (validate(record.manifest)) return [];
     return simplify(validate.errors ?? []).map((e) => finding(record, rule, toFieldPath(e.instancePath), describeError(e)));
+  }
+
+  /** The cached standalone validator of a definition, or a fresh compile that is then cached. */
+  private load(definition: string): ValidateFunction {
+    const file = path.join(CACHE_DIR, `${this.version}-${this.cacheKey}-${definition.replace(/[^A-Za-z0-9.]/g, '_')}.js`);
+    if (this.useCache && fs.existsSync(file)) return require(file);
+    if (!this.ajv) {
+      for (const def of Object.values(this.definitions)) strictify(def);
+      this.ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, allowUnionTypes: true, code: { source: true } });
+      this.ajv.addSchema({ $id: 'k8s', definitions: this.definitions }, 'k8s');
+    }
+    const validate = this.ajv.getSchema(`k8s#/definitions/${definition}`)!;
+    if (this.useCache) writeCacheFile(file, standaloneCode(this.ajv, validate));
+    return validate;
+  }
+}
+
+/** Writes a cache entry atomically; a read-only checkout still validates, it only compiles again next time. */
+function writeCacheFile(file: string, content: string): void {
+  try {
+    fs.mkdirSync(CACHE_DIR, { recursive: true });
+    const staging = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(staging, content);
+    fs.renameSync(staging, file);
+  } catch {
+    // ignored on purpose, see above
   }
 }
 
