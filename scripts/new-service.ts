@@ -1,0 +1,128 @@
+/**
+ * `npm run new -- <name> --image <ref> --port <n>`: scaffolds apps/<name>/
+ * (a WebService chart and its README), test/apps/<name>.test.ts, and
+ * registers the app in main.ts, so the next synth and test include it.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Command } from 'commander';
+import { ContainerImage } from '../lib/image';
+import { checkDnsLabel, checkPort } from '../lib/names';
+
+export function scaffold(root: string, name: string, opts: { image: string; port: string; uid: string; health: string }): string[] {
+  checkDnsLabel('new service', 'name', name);
+  if (name.length > 40) throw new Error(`new service: name '${name}' is longer than 40 characters; object names get suffixes, so keep it short`);
+  const port = checkPort('new service', 'port', Number(opts.port));
+  const uid = Number(opts.uid);
+  ContainerImage.of(opts.image, { uid });
+  const variable = name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const appDir = path.join(root, 'apps', name);
+  const testFile = path.join(root, 'test', 'apps', `${name}.test.ts`);
+  for (const existing of [appDir, testFile]) {
+    if (fs.existsSync(existing)) throw new Error(`new service: ${path.relative(root, existing)} already exists; choose another name or remove it first`);
+  }
+  const mainFile = path.join(root, 'main.ts');
+  const main = fs.readFileSync(mainFile, 'utf8');
+  const call = /runSynthCli\(\[([^\]]*)\]\);/.exec(main);
+  if (!call) throw new Error('new service: main.ts has no runSynthCli([...]) call to register the app in');
+  if (call[1].split(',').map((s) => s.trim()).includes(variable)) throw new Error(`new service: main.ts already lists an app named ${variable}`);
+
+  fs.mkdirSync(appDir, { recursive: true });
+  fs.writeFileSync(path.join(appDir, 'app.ts'), appSource(name, variable, opts.image, uid, port, opts.health));
+  fs.writeFileSync(path.join(appDir, 'README.md'), readme(name, opts.image, port, opts.health));
+  fs.writeFileSync(testFile, testSource(name, variable));
+  const imports = [...main.matchAll(/^import .*$/gm)];
+  const last = imports[imports.length - 1];
+  const insertAt = last.index! + last[0].length;
+  let updated = `${main.slice(0, insertAt)}\nimport { ${variable} } from './apps/${name}/app';${main.slice(insertAt)}`;
+  updated = updated.replace(/runSynthCli\(\[([^\]]*)\]\);/, (_, list: string) => `runSynthCli([${list.trim()}, ${variable}]);`);
+  fs.writeFileSync(mainFile, updated);
+  return [`apps/${name}/app.ts`, `apps/${name}/README.md`, `test/apps/${name}.test.ts`, 'main.ts (registered)'];
+}
+
+function appSource(name: string, variable: string, image: string, uid: number, port: number, health: string): string {
+  return `/**
+ * ${name}: scaffolded by \`npm run new\`. See README.md beside this file.
+ */
+import { AppChart } from '../../lib/app-chart';
+import { ContainerImage } from '../../lib/image';
+import { AppDefinition } from '../../lib/synth/catalogue';
+import { WebService } from '../../lib/web-service';
+
+export const ${variable}: AppDefinition = {
+  name: '${name}',
+  description: '${name} web service',
+  build(scope, env) {
+    const chart = new AppChart(scope, '${name}', { env, description: this.description });
+    new WebService(chart, '${name}', {
+      image: ContainerImage.of('${image}', { uid: ${uid} }),
+      port: ${port},
+      healthPath: '${health}',
+      ingressHost: { local: '${name}.localtest.me', production: '${name}.example.com' },
+    });
+    // Connect to other services by object, e.g. \`web.connectTo(cache)\`; see apps/orders/app.ts.
+    return chart;
+  },
+};
+`;
+}
+
+function testSource(name: string, variable: string): string {
+  return `import { ${variable} } from '../../apps/${name}/app';
+import { Environment } from '../../lib/environment';
+import { find, findingsOf, selects, synthApps } from '../helpers';
+
+describe('${name} app', () => {
+  test.each(Environment.all().map((env) => [env.name, env] as const))('%s passes the validation gate', (_name, env) => {
+    expect(findingsOf(synthApps([${variable}], env), env)).toEqual([]);
+  });
+
+  test('the Service selects the Deployment and the replicas follow the environment', () => {
+    for (const env of Environment.all()) {
+      const records = synthApps([${variable}], env);
+      const deployment = find(records, 'Deployment', '${name}');
+      expect(selects(find(records, 'Service', '${name}').spec.selector, deployment.spec.template.metadata.labels)).toBe(true);
+      expect(deployment.spec.replicas).toBe(env.pick({ local: 1, production: 3 }));
+    }
+  });
+});
+`;
+}
+
+function readme(name: string, image: string, port: number, health: string): string {
+  return `# ${name}
+
+Scaffolded by \`npm run new\`: a \`WebService\` running \`${image}\` on port ${port}, with probes on \`${health}\`,
+a Service on port 80, an Ingress (\`${name}.localtest.me\` locally, \`${name}.example.com\` in production), 1 replica
+locally and 3 with a PodDisruptionBudget and spread in production, and a NetworkPolicy that admits only the ingress
+controller. Edit \`app.ts\`: env, config files, resources, autoscaling, \`connectTo(...)\` and migrations are props and
+methods of \`WebService\` (see \`lib/web-service.ts\` and \`apps/orders/\`).
+
+\`\`\`sh
+npm run synth -- --only ${name} && kubectl apply -f dist/${name}.yaml
+kubectl -n ${name} rollout status deployment/${name}
+kubectl -n ${name} port-forward svc/${name} 8080:80
+\`\`\`
+`;
+}
+
+if (require.main === module) {
+  const program = new Command()
+    .name('npm run new --')
+    .description('Scaffold a web service app: apps/<name>/ with its chart, README and test, registered in main.ts.')
+    .argument('<name>', 'app name: lowercase letters, digits and dashes')
+    .requiredOption('--image <ref>', 'pinned image, e.g. ghcr.io/acme/api:1.4.2')
+    .requiredOption('--port <n>', 'port the container listens on')
+    .option('--uid <n>', 'numeric user the image runs as', '65532')
+    .option('--health <path>', 'health endpoint', '/healthz')
+    .action((name: string, opts: { image: string; port: string; uid: string; health: string }) => {
+      try {
+        const files = scaffold(path.resolve(__dirname, '..'), name, opts);
+        console.log(`created:\n  ${files.join('\n  ')}\nnext: npm run synth -- --only ${name} && npm test`);
+      } catch (err) {
+        console.error(err instanceof Error ? err.message : String(err));
+        process.exitCode = 1;
+      }
+    });
+  program.parse();
+}
