@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# npm run e2e [-- --context <kubectl-context>]: applies the local environment to a real cluster and checks each
+# workload for real. Without --context it needs Docker and kind, creates a cluster and deletes it afterwards.
+# Where neither is available it says so and exits 2: a skip, never a success.
+set -euo pipefail
+context="" cluster="shipshape-e2e" created=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --context) context="$2"; shift 2 ;;
+    *) echo "e2e: unknown option $1; use --context <kubectl-context>" >&2; exit 64 ;;
+  esac
+done
+
+if [ -n "$context" ]; then
+  kubectl --context "$context" cluster-info >/dev/null 2>&1 || { echo "e2e SKIPPED: context '$context' does not answer (kubectl cluster-info failed)"; exit 2; }
+elif command -v kind >/dev/null && docker info >/dev/null 2>&1; then
+  kind create cluster --name "$cluster" --wait 120s
+  context="kind-$cluster" created=1
+else
+  echo "e2e SKIPPED: no cluster. Install Docker (a running engine) and kind (https://kind.sigs.k8s.io), or pass --context <name> of a reachable cluster."
+  echo "Nothing was tested; this is not a success."
+  exit 2
+fi
+cleanup() { if [ -n "$created" ]; then kind delete cluster --name "$cluster"; fi; }
+trap cleanup EXIT
+k() { kubectl --context "$context" "$@"; }
+
+out=$(mktemp -d)
+node --require tsx/cjs main.ts --env local --outdir "$out"
+k apply -f "$out"
+
+echo "--- waiting for rollouts"
+k -n rocketchat rollout status statefulset/rocketchat-mongodb --timeout=10m
+k -n rocketchat wait --for=condition=complete job -l app.kubernetes.io/component=database-init --timeout=10m
+k -n rocketchat rollout status deployment/rocketchat --timeout=15m
+k -n memcached rollout status statefulset/memcached --timeout=5m
+k -n kafka rollout status statefulset/kafka --timeout=10m
+k -n orders wait --for=condition=complete job -l app.kubernetes.io/component=topic --timeout=10m
+k -n orders rollout status deployment/orders-api --timeout=10m
+k -n logging rollout status daemonset/fluent-bit --timeout=5m
+
+echo "--- Rocket.Chat answers /health"
+k -n rocketchat exec deploy/rocketchat -- node -e "require('http').get('http://localhost:3000/health', r => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"
+
+echo "--- the MongoDB replica set has a primary"
+k -n rocketchat exec rocketchat-mongodb-0 -- bash -c 'mongosh --quiet --norc -u root -p "$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin --eval "quit(db.hello().isWritablePrimary || db.hello().primary ? 0 : 1)"'
+
+echo "--- memcached stores and returns a key"
+k -n memcached exec memcached-0 -c memcached -- bash -c 'exec 3<>/dev/tcp/127.0.0.1/11211; printf "set e2e 0 60 2\r\nok\r\nget e2e\r\nquit\r\n" >&3; grep -q "^ok" <&3'
+
+echo "--- Kafka produces and consumes a message"
+k -n kafka exec kafka-0 -- bash -c 'export KAFKA_HEAP_OPTS=-Xmx128m; b=localhost:9092
+  /opt/kafka/bin/kafka-topics.sh --bootstrap-server $b --create --if-not-exists --topic e2e --partitions 1 --replication-factor 1
+  echo hello-e2e | /opt/kafka/bin/kafka-console-producer.sh --bootstrap-server $b --topic e2e
+  /opt/kafka/bin/kafka-console-consumer.sh --bootstrap-server $b --topic e2e --from-beginning --max-messages 1 --timeout-ms 30000 | grep -q hello-e2e'
+
+echo "--- the backup CronJob runs once"
+k -n rocketchat create job e2e-backup --from=cronjob/rocketchat-mongodb-backup
+k -n rocketchat wait --for=condition=complete job/e2e-backup --timeout=10m
+
+echo "e2e PASSED on context $context"
