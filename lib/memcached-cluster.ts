@@ -137,8 +137,7 @@ export class MemcachedCluster extends Construct implements Connectable {
 
   /** `host:port` of every member, in ordinal order, for client-side hashing. */
   public get memberAddresses(): string[] {
-    const domain = this.workload.env.config.clusterDomain;
-    return Array.from({ length: this.members }, (_, i) => `${this.workload.name}-${i}.${this.headlessService.name}.${this.workload.namespace}.svc.${domain}:${MEMCACHED_PORT}`);
+    return this.headlessService.podHosts().map((host) => `${host}:${MEMCACHED_PORT}`);
   }
 
   public allowClient(client: Workload): void {

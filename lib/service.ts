@@ -29,6 +29,11 @@ export interface WorkloadServiceProps {
   readonly publishNotReadyAddresses?: boolean;
 }
 
+/** `<statefulSet>-<i>.<headless>.<namespace>.svc.<domain>` for each ordinal: names that survive restarts and rescheduling. */
+export function statefulPodHosts(statefulSet: string, headless: string, namespace: string, clusterDomain: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${statefulSet}-${i}.${headless}.${namespace}.svc.${clusterDomain}`);
+}
+
 export class WorkloadService extends Construct {
   public readonly name: string;
   public readonly ports: readonly ServicePort[];
@@ -54,6 +59,11 @@ export class WorkloadService extends Construct {
         ports: props.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP' })),
       },
     });
+  }
+
+  /** For a headless Service of a StatefulSet: each pod's stable DNS name, in ordinal order. */
+  public podHosts(): string[] {
+    return statefulPodHosts(this.workload.name, this.name, this.workload.namespace, this.workload.env.config.clusterDomain, this.workload.replicas);
   }
 
   /** The Service's cluster DNS name. */

@@ -18,7 +18,7 @@ import { checkCount, checkDnsLabel } from '../names';
 import { NetworkPeer } from '../network-policy';
 import { Probe } from '../probes';
 import { resolveResources, ResourcePreset, Resources } from '../resources';
-import { WorkloadService } from '../service';
+import { statefulPodHosts, WorkloadService } from '../service';
 import { ShutdownPolicy } from '../shutdown';
 import { Volume } from '../volumes';
 import { Workload, WorkloadKind } from '../workload';
@@ -67,8 +67,6 @@ interface Pool {
   readonly role: Role;
   readonly workload: Workload;
   readonly headless: WorkloadService;
-  readonly nodeIdOffset: number;
-  readonly count: number;
 }
 
 export class KafkaCluster extends Construct implements Connectable {
@@ -80,7 +78,8 @@ export class KafkaCluster extends Construct implements Connectable {
   /** The StatefulSet of dedicated controllers; undefined in a combined topology. */
   public readonly controllers?: Workload;
   public readonly image: ContainerImage;
-  public readonly config: ConfigFiles[] = [];
+  /** `controller.quorum.voters`: `<node.id>@<pod DNS name>:9093` of every controller (node ids 0, 1, 2, ...). */
+  public readonly quorumVoters: string;
   private readonly pools: Pool[] = [];
   private readonly instance: string;
 
@@ -117,6 +116,10 @@ export class KafkaCluster extends Construct implements Connectable {
       ...props.settings,
     };
     const storageClassName = props.storageClassName;
+    const quorumName = this.poolName(this.topology.combinedNodes ? 'combined' : 'controller');
+    this.quorumVoters = statefulPodHosts(quorumName, `${quorumName}-headless`, chart.namespaceName, env.config.clusterDomain, this.topology.controllers)
+      .map((host, i) => `${i}@${host}:${KAFKA_PORTS.controller}`)
+      .join(',');
     if (this.topology.combinedNodes) {
       this.addPool(chart, 'combined', this.topology.controllers, 0, brokerResources, brokerStorage, storageClassName, common);
     } else {
@@ -132,21 +135,9 @@ export class KafkaCluster extends Construct implements Connectable {
     this.brokers.allowFrom(this.brokers, [{ port: KAFKA_PORTS.internal }]);
   }
 
-  /** `node.id` of every node, by pod name, in ordinal order. */
-  public get nodeIds(): Record<string, number> {
-    return Object.fromEntries(this.pools.flatMap((p) => Array.from({ length: p.count }, (_, i) => [`${p.workload.name}-${i}`, p.nodeIdOffset + i])));
-  }
-
-  /** `controller.quorum.voters`: `<node.id>@<pod DNS name>:9093` of every controller. */
-  public get quorumVoters(): string {
-    const pool = this.pools.find((p) => p.role !== 'broker')!;
-    return this.podHosts(pool).map((host, i) => `${pool.nodeIdOffset + i}@${host}:${KAFKA_PORTS.controller}`).join(',');
-  }
-
   /** Every broker's `host:9092`, for clients' `bootstrap.servers`. */
   public get bootstrapServers(): string {
-    const pool = this.pools.find((p) => p.role !== 'controller')!;
-    return this.podHosts(pool).map((host) => `${host}:${KAFKA_PORTS.client}`).join(',');
+    return this.pools.find((p) => p.role !== 'controller')!.headless.podHosts().map((host) => `${host}:${KAFKA_PORTS.client}`).join(',');
   }
 
   public allowClient(client: Workload): void {
@@ -168,20 +159,14 @@ export class KafkaCluster extends Construct implements Connectable {
     return { [prefixed(options, 'KAFKA_BOOTSTRAP_SERVERS')]: EnvValue.value(this.bootstrapServers) };
   }
 
-  private podHosts(pool: Pool): string[] {
-    const domain = pool.workload.env.config.clusterDomain;
-    return Array.from({ length: pool.count }, (_, i) => `${pool.workload.name}-${i}.${pool.headless.name}.${pool.workload.namespace}.svc.${domain}`);
+  private poolName(role: Role): string {
+    return role === 'combined' ? this.instance : `${this.instance}-${role}`;
   }
 
   private addPool(chart: AppChart, role: Role, count: number, nodeIdOffset: number, resources: Resources, storageSize: string, storageClassName: string | undefined, settings: Record<string, string | number | boolean>): void {
-    const name = role === 'combined' ? this.instance : `${this.instance}-${role}`;
+    const name = this.poolName(role);
     const headlessName = `${name}-headless`;
     const domain = `${headlessName}.${chart.namespaceName}.svc.${chart.env.config.clusterDomain}`;
-    const controllerNames = role === 'controller' || role === 'combined'
-      ? { name, headless: headlessName, offset: nodeIdOffset, count }
-      : { name: `${this.instance}-controller`, headless: `${this.instance}-controller-headless`, offset: 0, count: this.topology.controllers };
-    const voters = Array.from({ length: controllerNames.count }, (_, i) =>
-      `${controllerNames.offset + i}@${controllerNames.name}-${i}.${controllerNames.headless}.${chart.namespaceName}.svc.${chart.env.config.clusterDomain}:${KAFKA_PORTS.controller}`).join(',');
     const serves = { broker: role !== 'controller', controller: role !== 'broker' };
     const listeners = [
       ...(serves.broker ? [`CLIENT://:${KAFKA_PORTS.client}`, `INTERNAL://:${KAFKA_PORTS.internal}`] : []),
@@ -189,7 +174,7 @@ export class KafkaCluster extends Construct implements Connectable {
     ];
     const properties = renderProperties({
       'process.roles': [serves.broker && 'broker', serves.controller && 'controller'].filter(Boolean).join(','),
-      'controller.quorum.voters': voters,
+      'controller.quorum.voters': this.quorumVoters,
       'controller.listener.names': 'CONTROLLER',
       listeners: listeners.join(','),
       'listener.security.protocol.map': 'CLIENT:PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT',
@@ -203,7 +188,6 @@ export class KafkaCluster extends Construct implements Connectable {
       labels: recommendedLabels({ name: 'kafka', instance: name, component: role, partOf: chart.appName, version: this.image.version }),
       data: { 'server.properties': properties },
     });
-    this.config.push(config);
     const advertise = serves.broker ? `CLIENT://\${host}:${KAFKA_PORTS.client},INTERNAL://\${host}:${KAFKA_PORTS.internal}` : `CONTROLLER://\${host}:${KAFKA_PORTS.controller}`;
     const start = [
       'set -eu',
@@ -261,7 +245,7 @@ export class KafkaCluster extends Construct implements Connectable {
       headless: true,
       publishNotReadyAddresses: true,
     });
-    this.pools.push({ role, workload, headless, nodeIdOffset, count });
+    this.pools.push({ role, workload, headless });
   }
 }
 

@@ -192,8 +192,7 @@ export class MongoReplicaSet extends Construct implements Connectable {
 
   /** Stable member addresses, `<pod>.<headless>.<ns>.svc.<domain>:27017`, in ordinal order. */
   public get memberHosts(): string[] {
-    const domain = this.workload.env.config.clusterDomain;
-    return Array.from({ length: this.members }, (_, i) => `${this.workload.name}-${i}.${this.headlessService.name}.${this.workload.namespace}.svc.${domain}:${MONGODB_PORT}`);
+    return this.headlessService.podHosts().map((host) => `${host}:${MONGODB_PORT}`);
   }
 
   /**
