@@ -26,14 +26,15 @@ import { ShutdownPolicy } from './shutdown';
 import { ConfigSource, Volume } from './volumes';
 
 export class WorkloadKind {
-  public static readonly DEPLOYMENT = new WorkloadKind('Deployment');
-  public static readonly STATEFUL_SET = new WorkloadKind('StatefulSet');
-  public static readonly DAEMON_SET = new WorkloadKind('DaemonSet');
+  public static readonly DEPLOYMENT = new WorkloadKind('Deployment', false);
+  public static readonly STATEFUL_SET = new WorkloadKind('StatefulSet', false);
+  public static readonly DAEMON_SET = new WorkloadKind('DaemonSet', false);
   /** Runs to completion; its name carries a hash of the pod template, so a changed template is a new Job. */
-  public static readonly JOB = new WorkloadKind('Job');
+  public static readonly JOB = new WorkloadKind('Job', true);
   /** Runs to completion on a schedule (see ScheduledJob, which checks the schedule). */
-  public static readonly CRON_JOB = new WorkloadKind('CronJob');
-  private constructor(public readonly kind: string) {}
+  public static readonly CRON_JOB = new WorkloadKind('CronJob', true);
+  /** `runsToCompletion`: the pods exit when done (no replicas, no probes needed, restartPolicy OnFailure). */
+  private constructor(public readonly kind: string, public readonly runsToCompletion: boolean) {}
 }
 
 export interface VolumeClaim {
@@ -152,7 +153,9 @@ export class Workload extends Construct {
   /** Env added after construction (connections), appended to every main container. */
   private readonly addedEnv: Record<string, EnvValue> = {};
   private readonly addedInitContainers: k8s.Container[] = [];
-  private readonly addedVolumes: Volume[] = [];
+  /** Every pod volume: given, writable emptyDirs, and those of added init containers. */
+  private readonly podVolumes: Volume[] = [];
+  private readonly claimNames: string[];
   private readonly renderedContainers: k8s.Container[];
 
   public constructor(scope: Construct, id: string, props: WorkloadProps) {
@@ -166,22 +169,19 @@ export class Workload extends Construct {
     const main = props.containers[0];
     this.identity = checkIdentity(this.owner, { ...props.identity, partOf: chart.appName, version: main.image.version });
     this.containers = props.containers;
-    this.replicas = [WorkloadKind.DAEMON_SET, WorkloadKind.JOB, WorkloadKind.CRON_JOB].includes(this.kind) ? 0 : checkCount(this.owner, 'replicas', props.replicas ?? 1, 0, 1000);
+    this.replicas = this.kind === WorkloadKind.DAEMON_SET || this.kind.runsToCompletion ? 0 : checkCount(this.owner, 'replicas', props.replicas ?? 1, 0, 1000);
     const labels = recommendedLabels(this.identity);
     const selector = selectorLabels(this.identity);
     const shutdown = props.shutdown ?? ShutdownPolicy.server();
     const initProcess = props.initProcess ?? InitProcess.NONE;
 
-    if (props.longRunning ?? (this.kind !== WorkloadKind.JOB && this.kind !== WorkloadKind.CRON_JOB)) this.checkProbes(props);
-    const volumes = this.collectVolumes(props);
+    if (props.longRunning ?? !this.kind.runsToCompletion) this.checkProbes(props);
     this.volumes = props.volumes ?? [];
-    this.checkPodSecurity(chart, props, volumes);
+    this.claimNames = (props.stateful?.volumeClaims ?? []).map((c) => c.name);
+    this.addVolumes(this.volumes, [...(props.initContainers ?? []), ...props.containers]);
+    this.checkPodSecurity(chart, props, this.podVolumes);
     for (const s of props.configSources ?? []) this.configSources.push(s);
-    for (const c of [...props.containers, ...(props.initContainers ?? [])]) {
-      for (const value of Object.values(c.env ?? {})) {
-        if (value.secret) this.configSources.push({ kind: 'Secret', name: value.secret.name, external: value.secret.external, hashInput: () => value.secret!.hashInput() });
-      }
-    }
+    for (const c of [...props.containers, ...(props.initContainers ?? [])]) this.addSecretSources(c.env ?? {});
 
     this.serviceAccountName = this.identity.instance;
     createServiceAccount(this, 'service-account', { name: this.serviceAccountName, namespace: this.namespace, labels }, props.automountServiceAccountToken ?? false);
@@ -196,7 +196,7 @@ export class Workload extends Construct {
     }));
     const initContainers = props.initContainers?.map((c) => renderContainer(c, { owner: this.owner, initProcess: InitProcess.NONE })) ?? [];
     const allInit = () => [...this.addedInitContainers, ...initContainers];
-    const allVolumes = () => [...volumes, ...this.addedVolumes].map((v) => v.spec);
+    const volumeSpecs = () => this.podVolumes.map((v) => v.spec);
     const podSpec: k8s.PodSpec = {
       serviceAccountName: this.serviceAccountName,
       automountServiceAccountToken: props.automountServiceAccountToken ?? false,
@@ -209,8 +209,8 @@ export class Workload extends Construct {
       topologySpreadConstraints: this.spreadConstraints(props, selector),
       initContainers: growable ? Lazy.any({ produce: () => (allInit().length > 0 ? allInit() : undefined) }) : initContainers.length > 0 ? initContainers : undefined,
       containers,
-      volumes: growable ? Lazy.any({ produce: () => (allVolumes().length > 0 ? allVolumes() : undefined) }) : volumes.length > 0 ? volumes.map((v) => v.spec) : undefined,
-      restartPolicy: this.kind === WorkloadKind.JOB || this.kind === WorkloadKind.CRON_JOB ? 'OnFailure' : undefined,
+      volumes: growable ? Lazy.any({ produce: () => (this.podVolumes.length > 0 ? volumeSpecs() : undefined) }) : this.podVolumes.length > 0 ? volumeSpecs() : undefined,
+      restartPolicy: this.kind.runsToCompletion ? 'OnFailure' : undefined,
     };
     const extraAnnotations = props.podAnnotations ?? {};
     const template: k8s.PodTemplateSpec = {
@@ -286,7 +286,7 @@ export class Workload extends Construct {
   /** Adds an init container (e.g. one that waits for a migration) and the volumes only it mounts. */
   public addInitContainer(container: ContainerProps, volumes: readonly Volume[] = []): void {
     if (this.kind === WorkloadKind.JOB) throw new Error(`${this.owner}: a Job's name is fixed when it is created; give init containers in the props instead`);
-    this.addedVolumes.push(...volumes);
+    this.addVolumes(volumes, [container]);
     this.addedInitContainers.push(renderContainer(container, { owner: this.owner, initProcess: InitProcess.NONE }));
   }
 
@@ -303,8 +303,14 @@ export class Workload extends Construct {
       checkEnvReferences(`${this.owner} container '${c.name}'`, [...existing, ...added]);
     }
     Object.assign(this.addedEnv, env);
+    this.addSecretSources(env);
+  }
+
+  /** Secrets read through env join the config hash and the external-reference list. */
+  private addSecretSources(env: Readonly<Record<string, EnvValue>>): void {
     for (const value of Object.values(env)) {
-      if (value.secret) this.configSources.push({ kind: 'Secret', name: value.secret.name, external: value.secret.external, hashInput: () => value.secret!.hashInput() });
+      const secret = value.secret;
+      if (secret) this.configSources.push({ kind: 'Secret', name: secret.name, external: secret.external, hashInput: () => secret.hashInput() });
     }
   }
 
@@ -337,26 +343,28 @@ export class Workload extends Construct {
     }
   }
 
-  private collectVolumes(props: WorkloadProps): Volume[] {
-    const volumes = [...(props.volumes ?? [])];
-    for (const v of volumes) if (v.source) this.configSources.push(v.source);
-    for (const c of [...(props.initContainers ?? []), ...props.containers]) {
-      for (const path of c.writablePaths ?? []) volumes.push(Volume.emptyDir(writableVolumeName(c.name, path)));
-    }
-    const known = new Set([...volumes.map((v) => v.name), ...(props.stateful?.volumeClaims ?? []).map((c) => c.name)]);
-    const seen = new Set<string>();
-    for (const v of volumes) {
+  /**
+   * Adds volumes and the writable emptyDirs of `containers`, refusing a name used twice and a mount of no volume;
+   * config volumes join the config hash.
+   */
+  private addVolumes(volumes: readonly Volume[], containers: readonly ContainerProps[]): void {
+    const added = [...volumes];
+    for (const c of containers) for (const path of c.writablePaths ?? []) added.push(Volume.emptyDir(writableVolumeName(c.name, path)));
+    const seen = new Set(this.podVolumes.map((v) => v.name));
+    for (const v of added) {
       if (seen.has(v.name)) throw new Error(`${this.owner}: volume '${v.name}' is defined twice; give each volume its own name`);
       seen.add(v.name);
+      if (v.source) this.configSources.push(v.source);
     }
-    for (const c of [...(props.initContainers ?? []), ...props.containers]) {
+    const known = new Set([...seen, ...this.claimNames]);
+    for (const c of containers) {
       for (const m of c.mounts ?? []) {
         if (!known.has(m.volume)) {
           throw new Error(`${this.owner} container '${c.name}': mount of '${m.volume}' at ${m.path} names no volume; known volumes: ${[...known].join(', ') || 'none'}`);
         }
       }
     }
-    return volumes;
+    this.podVolumes.push(...added);
   }
 
   private spreadConstraints(props: WorkloadProps, selector: Record<string, string>): k8s.TopologySpreadConstraint[] | undefined {

@@ -27,6 +27,7 @@ export interface ContainerLike {
   startupProbe?: unknown;
   env?: { name: string; valueFrom?: Record<string, any> }[];
   envFrom?: { configMapRef?: { name: string; optional?: boolean }; secretRef?: { name: string; optional?: boolean } }[];
+  volumeMounts?: { name: string; mountPath?: string }[];
   [key: string]: unknown;
 }
 

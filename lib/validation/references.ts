@@ -1,7 +1,8 @@
 /**
  * References: every ConfigMap, Secret, PersistentVolumeClaim and
  * ServiceAccount a pod names exists in the same output, or is declared
- * external on the pod template (and then listed in the summary).
+ * external on the pod template (and then listed in the summary); every
+ * volume a container mounts is a volume of its pod.
  */
 import { ANNOTATION } from '../annotations';
 import { ManifestRecord } from '../synth/manifest';
@@ -53,8 +54,14 @@ export function checkReferences(records: readonly ManifestRecord[], pods: readon
         if (s.secret) need('Secret', s.secret.name, join(at, `projected.sources[${j}].secret.name`), s.secret.optional);
       });
     });
+    const volumeNames = new Set([...(pod.spec.volumes ?? []).map((v) => v.name), ...claimTemplates]);
     for (const { container: c, field } of allContainers(pod.spec)) {
       const at = join(base, field);
+      (c.volumeMounts ?? []).forEach((m, i) => {
+        if (!volumeNames.has(m.name)) {
+          findings.push(finding(pod.record, 'references/volume-mount', join(at, `volumeMounts[${i}].name`), `container '${c.name}' mounts '${m.name}', which is not a volume of the pod; add the volume or fix the name`));
+        }
+      });
       (c.env ?? []).forEach((e, i) => {
         const ref = e.valueFrom;
         if (ref?.configMapKeyRef) need('ConfigMap', ref.configMapKeyRef.name, join(at, `env[${i}].valueFrom.configMapKeyRef.name`), ref.configMapKeyRef.optional);

@@ -104,6 +104,9 @@ describe('Migration', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(waiter.volumeMounts.map((m: any) => m.mountPath)).toContain('/var/run/secrets/kubernetes.io/serviceaccount');
     expect(pod.containers[0].volumeMounts.some((m: any) => m.name === 'migration-api-token')).toBe(false);
+    const volumes = pod.volumes.map((v: any) => v.name);
+    for (const m of waiter.volumeMounts) expect(volumes).toContain(m.name);
+    expect(findingsOf(records)).toEqual([]);
     expect(find(records, 'Role', 'api-migration-wait').rules).toEqual([{ apiGroups: ['batch'], resources: ['jobs'], resourceNames: [jobName], verbs: ['get'] }]);
     const binding = find(records, 'RoleBinding', 'api-migration-wait');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: pod.serviceAccountName, namespace: 'test' }]);
