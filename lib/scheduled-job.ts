@@ -43,7 +43,8 @@ export class ScheduledJob extends Construct {
       containers: props.containers,
       volumes: props.volumes,
       shutdown: props.shutdown ?? ShutdownPolicy.worker(),
-      job: props.job,
+      // A scheduled run may take longer than an ad-hoc Job, and retries less: the next run comes anyway.
+      job: { backoffLimit: 2, activeDeadlineSeconds: 3600, ...props.job },
       cron: {
         schedule: this.schedule.expression,
         timeZone: this.schedule.timeZone,

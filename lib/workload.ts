@@ -367,6 +367,15 @@ export class Workload extends Construct {
     this.podVolumes.push(...added);
   }
 
+  /** Retries, a run deadline and a TTL, checked, with the JobOptions defaults. */
+  private jobSpec(job: JobOptions = {}): Pick<k8s.JobSpec, 'backoffLimit' | 'activeDeadlineSeconds' | 'ttlSecondsAfterFinished'> {
+    return {
+      backoffLimit: checkCount(this.owner, 'backoffLimit', job.backoffLimit ?? 6, 0, 100),
+      activeDeadlineSeconds: checkCount(this.owner, 'activeDeadlineSeconds', job.activeDeadlineSeconds ?? 600, 1),
+      ttlSecondsAfterFinished: checkCount(this.owner, 'ttlSecondsAfterFinished', job.ttlSecondsAfterFinished ?? 86400, 0),
+    };
+  }
+
   private spreadConstraints(props: WorkloadProps, selector: Record<string, string>): k8s.TopologySpreadConstraint[] | undefined {
     const spread = props.spread ?? this.env.highAvailability;
     if (!spread || this.replicas < 2) return undefined;
@@ -437,23 +446,19 @@ export class Workload extends Construct {
         },
       });
     } else if (this.kind === WorkloadKind.JOB) {
-      const job = props.job ?? {};
       // Job templates are immutable: a new template (spec or config it reads) needs a new name, so the name carries its hash.
       const hash = createHash('sha256').update(JSON.stringify(template.spec)).update(this.configHash() ?? '').digest('hex').slice(0, 8);
       this.jobName = `${this.identity.instance.slice(0, 63 - 9)}-${hash}`;
       new k8s.KubeJob(this, 'resource', {
         metadata: { ...metadata, name: this.jobName },
         spec: {
-          backoffLimit: checkCount(this.owner, 'backoffLimit', job.backoffLimit ?? 6, 0, 100),
-          activeDeadlineSeconds: checkCount(this.owner, 'activeDeadlineSeconds', job.activeDeadlineSeconds ?? 600, 1),
-          ttlSecondsAfterFinished: checkCount(this.owner, 'ttlSecondsAfterFinished', job.ttlSecondsAfterFinished ?? 86400, 0),
+          ...this.jobSpec(props.job),
           template,
         },
       });
     } else if (this.kind === WorkloadKind.CRON_JOB) {
       const cron = props.cron;
       if (!cron) throw new Error(`${this.owner}: a CronJob needs cron.schedule; use ScheduledJob, which checks it`);
-      const job = props.job ?? {};
       new k8s.KubeCronJob(this, 'resource', {
         metadata,
         spec: {
@@ -467,9 +472,7 @@ export class Workload extends Construct {
           jobTemplate: {
             metadata: { labels },
             spec: {
-              backoffLimit: checkCount(this.owner, 'backoffLimit', job.backoffLimit ?? 2, 0, 100),
-              activeDeadlineSeconds: checkCount(this.owner, 'activeDeadlineSeconds', job.activeDeadlineSeconds ?? 3600, 1),
-              ttlSecondsAfterFinished: checkCount(this.owner, 'ttlSecondsAfterFinished', job.ttlSecondsAfterFinished ?? 86400, 0),
+              ...this.jobSpec(props.job),
               template,
             },
           },
