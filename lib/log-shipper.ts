@@ -12,7 +12,7 @@ import { AppChart } from './app-chart';
 import { ConfigFiles } from './config-files';
 import { ContainerImage } from './image';
 import { checkPort } from './names';
-import { NetworkPeer } from './network-policy';
+import { NetworkPeer, NetworkPeers } from './network-policy';
 import { Probe } from './probes';
 import { ResourcePreset, Resources } from './resources';
 import { ShutdownPolicy } from './shutdown';
@@ -67,9 +67,10 @@ export class LogShipper extends Construct {
     const chart = AppChart.of(this);
     const backend = props.backend ?? LogBackend.STDOUT;
     const labels = chart.labelsFor('log-shipper');
-    const priorityClassName = `${chart.appName}-${id}`;
+    // Cluster-scoped objects (PriorityClass, ClusterRole, ClusterRoleBinding) carry the app's name to stay unique.
+    const clusterName = `${chart.appName}-${id}`;
     new k8s.KubePriorityClass(this, 'priority', {
-      metadata: { name: priorityClassName, labels },
+      metadata: { name: clusterName, labels },
       value: props.priority ?? 1_000_000,
       globalDefault: false,
       preemptionPolicy: 'PreemptLowerPriority',
@@ -86,7 +87,7 @@ export class LogShipper extends Construct {
       kind: WorkloadKind.DAEMON_SET,
       // The Kubernetes filter reads pod and namespace metadata from the API.
       automountServiceAccountToken: true,
-      priorityClassName,
+      priorityClassName: clusterName,
       tolerations: [{ operator: 'Exists' }],
       shutdown: ShutdownPolicy.worker({ shutdownSeconds: 10 }),
       volumes: [
@@ -116,16 +117,16 @@ export class LogShipper extends Construct {
       ],
     });
     new k8s.KubeClusterRole(this, 'cluster-role', {
-      metadata: { name: priorityClassName, labels },
+      metadata: { name: clusterName, labels },
       rules: [{ apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }],
     });
     new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
-      metadata: { name: priorityClassName, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: priorityClassName },
+      metadata: { name: clusterName, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
       subjects: [{ kind: 'ServiceAccount', name: this.workload.serviceAccountName, namespace: chart.namespaceName }],
     });
     this.workload.allowApiServer();
-    this.workload.allowIngressFrom({ description: 'monitoring', rule: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': chart.env.config.monitoringNamespace } } } }, [{ port: LOG_SHIPPER_HTTP_PORT }]);
+    this.workload.allowIngressFrom(NetworkPeers.namespace(chart.env.config.monitoringNamespace), [{ port: LOG_SHIPPER_HTTP_PORT }]);
     if (backend.egress) this.workload.allowEgressTo(backend.egress.peer, [{ port: backend.egress.port }]);
   }
 }

@@ -31,6 +31,11 @@ export class NetworkPeers {
     };
   }
 
+  /** Pods carrying `label: "true"` in any namespace: clients that opt in, as the Bitnami charts' allowExternal=false. */
+  public static labelledClients(label: string): NetworkPeer {
+    return { description: `pods labelled ${label}=true`, rule: { namespaceSelector: {}, podSelector: { matchLabels: { [label]: 'true' } } } };
+  }
+
   /** Every pod of a namespace (e.g. the ingress controller's). */
   public static namespace(namespace: string): NetworkPeer {
     return { description: `namespace ${namespace}`, rule: { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } } } };

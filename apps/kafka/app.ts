@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { AppChart } from '../../lib/app-chart';
 import { Environment } from '../../lib/environment';
 import { KafkaCluster } from '../../lib/kafka/kafka-cluster';
+import { NetworkPeers } from '../../lib/network-policy';
 import { AppDefinition } from '../../lib/synth/catalogue';
 
 export const KAFKA_CLIENT_LABEL = 'shipshape.dev/kafka-client';
@@ -22,10 +23,7 @@ export class KafkaAppChart extends AppChart {
   public constructor(scope: Construct, env: Environment) {
     super(scope, 'kafka', { env, description: kafka.description, version: '4.1.0' });
     this.cluster = new KafkaCluster(this, 'kafka', { clusterId: env.pick({ local: undefined, production: PRODUCTION_CLUSTER_ID }) });
-    this.cluster.allowFromPeer({
-      description: `pods labelled ${KAFKA_CLIENT_LABEL}=true`,
-      rule: { namespaceSelector: {}, podSelector: { matchLabels: { [KAFKA_CLIENT_LABEL]: 'true' } } },
-    });
+    this.cluster.allowFromPeer(NetworkPeers.labelledClients(KAFKA_CLIENT_LABEL));
   }
 }
 

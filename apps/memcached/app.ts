@@ -6,6 +6,7 @@
  */
 import { AppChart } from '../../lib/app-chart';
 import { MemcachedCluster } from '../../lib/memcached-cluster';
+import { NetworkPeers } from '../../lib/network-policy';
 import { AppDefinition } from '../../lib/synth/catalogue';
 
 export const CLIENT_LABEL = 'shipshape.dev/memcached-client';
@@ -16,10 +17,7 @@ export const memcached: AppDefinition = {
   build(scope, env) {
     const chart = new AppChart(scope, 'memcached', { env, description: this.description });
     const cache = new MemcachedCluster(chart, 'memcached', { loadBalancedService: true });
-    cache.allowFromPeer({
-      description: `pods labelled ${CLIENT_LABEL}=true`,
-      rule: { namespaceSelector: {}, podSelector: { matchLabels: { [CLIENT_LABEL]: 'true' } } },
-    });
+    cache.allowFromPeer(NetworkPeers.labelledClients(CLIENT_LABEL));
     return chart;
   },
 };
