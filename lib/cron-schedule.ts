@@ -17,6 +17,9 @@ const MACROS: Readonly<Record<string, string>> = {
   '@hourly': '0 * * * *',
 };
 
+/** Month and weekday names, which may contain L or W themselves (JUL, WED). */
+const NAMES = /\b(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)\b/gi;
+
 export class CronSchedule {
   /** Checks `expression` (and `timeZone`) and refuses what Kubernetes would refuse or misread. */
   public static of(owner: string, expression: string, timeZone?: string): CronSchedule {
@@ -32,7 +35,7 @@ export class CronSchedule {
     if (count !== 5) {
       throw new Error(`${owner}: schedule '${expression}' has ${count} fields; Kubernetes needs five (minute hour day-of-month month day-of-week), e.g. '30 2 * * *'`);
     }
-    if (/[LW#]/.test(fields.replace(/[A-Za-z]{3}/g, (m) => (/^(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)$/i.test(m) ? '' : m)))) {
+    if (/[LW#]/.test(fields.replace(NAMES, ''))) {
       throw new Error(`${owner}: schedule '${expression}' uses L, W or #, which Kubernetes does not support; use plain ranges and steps`);
     }
     if (timeZone !== undefined) checkTimeZone(owner, timeZone);
@@ -49,7 +52,7 @@ export class CronSchedule {
   /** The next `count` run times after `from`, as ISO strings: for docs, tests and the summary. */
   public next(count: number, from: Date): string[] {
     const it = CronExpressionParser.parse(this.fields, { tz: this.timeZone ?? 'UTC', currentDate: from });
-    return Array.from({ length: count }, () => it.next().toISOString() ?? '');
+    return Array.from({ length: count }, () => it.next().toISOString()!);
   }
 }
 
