@@ -7,13 +7,7 @@ import { Environment } from '../lib/environment';
 import { collectManifests } from '../lib/synth/collect';
 import { buildApps } from '../lib/synth/synthesize';
 import { validateManifests } from '../lib/validation';
-import { kafka } from '../apps/kafka/app';
-import { logging } from '../apps/logging/app';
-import { memcached } from '../apps/memcached/app';
-import { orders } from '../apps/orders/app';
-import { rocketchat } from '../apps/rocketchat/app';
-
-const catalogue = [rocketchat, memcached, kafka, orders, logging];
+import { catalogue } from '../apps/catalogue';
 
 const records = collectManifests(buildApps(Environment.LOCAL, catalogue));
 const started = process.hrtime.bigint();

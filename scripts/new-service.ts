@@ -1,7 +1,7 @@
 /**
  * `npm run new -- <name> --image <ref> --port <n>`: scaffolds apps/<name>/
  * (a WebService chart and its README), test/apps/<name>.test.ts, and
- * registers the app in main.ts, so the next synth and test include it.
+ * registers the app in apps/catalogue.ts, so the next synth and test include it.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -21,23 +21,26 @@ export function scaffold(root: string, name: string, opts: { image: string; port
   for (const existing of [appDir, testFile]) {
     if (fs.existsSync(existing)) throw new Error(`new service: ${path.relative(root, existing)} already exists; choose another name or remove it first`);
   }
-  const mainFile = path.join(root, 'main.ts');
-  const main = fs.readFileSync(mainFile, 'utf8');
-  const call = /runSynthCli\(\[([^\]]*)\]\);/.exec(main);
-  if (!call) throw new Error('new service: main.ts has no runSynthCli([...]) call to register the app in');
-  if (call[1].split(',').map((s) => s.trim()).includes(variable)) throw new Error(`new service: main.ts already lists an app named ${variable}`);
+  const listFile = path.join(root, 'apps', 'catalogue.ts');
+  const list = fs.readFileSync(listFile, 'utf8');
+  const LIST = /export const catalogue: readonly AppDefinition\[\] = \[([^\]]*)\];/;
+  const entries = LIST.exec(list);
+  if (!entries) throw new Error('new service: apps/catalogue.ts has no `export const catalogue ... = [...]` to register the app in');
+  if (entries[1].split(',').map((s) => s.trim()).includes(variable)) throw new Error(`new service: apps/catalogue.ts already lists an app named ${variable}`);
 
   fs.mkdirSync(appDir, { recursive: true });
   fs.writeFileSync(path.join(appDir, 'app.ts'), appSource(name, variable, opts.image, uid, port, opts.health));
   fs.writeFileSync(path.join(appDir, 'README.md'), readme(name, opts.image, port, opts.health));
   fs.writeFileSync(testFile, testSource(name, variable));
-  const imports = [...main.matchAll(/^import .*$/gm)];
+  const imports = [...list.matchAll(/^import .*$/gm)];
   const last = imports[imports.length - 1];
   const insertAt = last.index! + last[0].length;
-  let updated = `${main.slice(0, insertAt)}\nimport { ${variable} } from './apps/${name}/app';${main.slice(insertAt)}`;
-  updated = updated.replace(/runSynthCli\(\[([^\]]*)\]\);/, (_, list: string) => `runSynthCli([${list.trim()}, ${variable}]);`);
-  fs.writeFileSync(mainFile, updated);
-  return [`apps/${name}/app.ts`, `apps/${name}/README.md`, `test/apps/${name}.test.ts`, 'main.ts (registered)'];
+  const updated = `${list.slice(0, insertAt)}\nimport { ${variable} } from './${name}/app';${list.slice(insertAt)}`.replace(
+    LIST,
+    (_, apps: string) => `export const catalogue: readonly AppDefinition[] = [${apps.trim()}, ${variable}];`,
+  );
+  fs.writeFileSync(listFile, updated);
+  return [`apps/${name}/app.ts`, `apps/${name}/README.md`, `test/apps/${name}.test.ts`, 'apps/catalogue.ts (registered)'];
 }
 
 function appSource(name: string, variable: string, image: string, uid: number, port: number, health: string): string {
@@ -109,7 +112,7 @@ kubectl -n ${name} port-forward svc/${name} 8080:80
 if (require.main === module) {
   const program = new Command()
     .name('npm run new --')
-    .description('Scaffold a web service app: apps/<name>/ with its chart, README and test, registered in main.ts.')
+    .description('Scaffold a web service app: apps/<name>/ with its chart, README and test, registered in apps/catalogue.ts.')
     .argument('<name>', 'app name: lowercase letters, digits and dashes')
     .requiredOption('--image <ref>', 'pinned image, e.g. ghcr.io/acme/api:1.4.2')
     .requiredOption('--port <n>', 'port the container listens on')

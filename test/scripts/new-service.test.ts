@@ -26,7 +26,7 @@ describe('npm run new', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     for (const f of ['apps/billing-api/app.ts', 'apps/billing-api/README.md', 'test/apps/billing-api.test.ts']) expect(fs.existsSync(path.join(dir, f))).toBe(true);
-    expect(fs.readFileSync(path.join(dir, 'main.ts'), 'utf8')).toMatch(/import \{ billingApi \} from '.\/apps\/billing-api\/app';[\s\S]*runSynthCli\(\[.*, billingApi\]\);/);
+    expect(fs.readFileSync(path.join(dir, 'apps', 'catalogue.ts'), 'utf8')).toMatch(/import \{ billingApi \} from '.\/billing-api\/app';[\s\S]*= \[.*, billingApi\];/);
     for (const env of ['local', 'production']) {
       const synth = run(dir, 'main.ts', '--only', 'billing-api', '--env', env, '--outdir', path.join(dir, `dist-${env}`));
       expect(synth.stderr).toBe('');
