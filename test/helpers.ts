@@ -46,6 +46,17 @@ export function findingsOf(records: readonly ManifestRecord[], env: Environment 
   return validateManifests(records, { requireSpread: env.highAvailability }).findings.map((f) => `${f.rule} ${f.object} ${f.field}: ${f.message}`);
 }
 
+/** One test per environment: its synth passes the validation gate and matches its snapshot. */
+export function testGateAndSnapshot(local: ManifestRecord[], production: ManifestRecord[]): void {
+  test.each([
+    ['local', local, Environment.LOCAL],
+    ['production', production, Environment.PRODUCTION],
+  ])('%s passes the validation gate and matches its snapshot', (_name, records, env) => {
+    expect(findingsOf(records, env)).toEqual([]);
+    expect(manifests(records)).toMatchSnapshot();
+  });
+}
+
 /** Matches a selector's matchLabels against labels. */
 export function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);

@@ -1,18 +1,12 @@
 import { kafka, KAFKA_CLIENT_LABEL } from '../../apps/kafka/app';
 import { Environment } from '../../lib/environment';
-import { find, findAll, findingsOf, manifests, selects, synthApps } from '../helpers';
+import { find, findAll, selects, synthApps, testGateAndSnapshot } from '../helpers';
 
 describe('kafka app', () => {
   const local = synthApps([kafka], Environment.LOCAL);
   const prod = synthApps([kafka], Environment.PRODUCTION);
 
-  test.each([
-    ['local', local, Environment.LOCAL],
-    ['production', prod, Environment.PRODUCTION],
-  ])('%s passes the validation gate and matches its snapshot', (_name, records, env) => {
-    expect(findingsOf(records, env)).toEqual([]);
-    expect(manifests(records)).toMatchSnapshot();
-  });
+  testGateAndSnapshot(local, prod);
 
   test('production keeps the committed cluster id; local derives a stable one', () => {
     const id = (records: any, sts: string) => find(records, 'StatefulSet', sts).spec.template.spec.containers[0].env.find((e: any) => e.name === 'KAFKA_CLUSTER_ID').value;

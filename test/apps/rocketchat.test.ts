@@ -1,7 +1,7 @@
 import { rocketChatApp, rocketchat } from '../../apps/rocketchat/app';
 import { SecretSource } from '../../lib/secrets';
 import { Environment } from '../../lib/environment';
-import { find, findAll, findingsOf, manifests, selects, synthApps } from '../helpers';
+import { find, findAll, findingsOf, manifests, selects, synthApps, testGateAndSnapshot } from '../helpers';
 
 const SECRET_VAR = 'ROCKETCHAT_MONGODB_SECRET';
 
@@ -18,13 +18,7 @@ describe('rocketchat app', () => {
   const local = synthApps([rocketchat], Environment.LOCAL);
   const prod = synthProduction();
 
-  test.each([
-    ['local', local, Environment.LOCAL],
-    ['production', prod, Environment.PRODUCTION],
-  ])('%s passes the validation gate and matches its snapshot', (_name, records, env) => {
-    expect(findingsOf(records, env)).toEqual([]);
-    expect(manifests(records)).toMatchSnapshot();
-  });
+  testGateAndSnapshot(local, prod);
 
   test('MONGO_URL names every member, the replica set and authSource; the password is a Secret reference', () => {
     const env = find(prod, 'Deployment', 'rocketchat').spec.template.spec.containers[0].env;
