@@ -5,7 +5,7 @@
 import { Construct } from 'constructs';
 import { AppChart } from './app-chart';
 import { ConfigFiles } from './config-files';
-import { ContainerProps } from './container';
+import { ContainerProps, VolumeMount } from './container';
 import { EnvValue } from './env-value';
 import { PerEnvironment } from './environment';
 import { ContainerImage } from './image';
@@ -43,7 +43,7 @@ export function buildServiceContainer(scope: Construct, name: string, props: Ser
   const chart = AppChart.of(scope);
   const env = chart.env;
   const volumes: Volume[] = [];
-  const mounts = [];
+  const mounts: VolumeMount[] = [];
   if (props.configFiles && Object.keys(props.configFiles).length > 0) {
     const files = new ConfigFiles(scope, 'config', { name: `${name}-config`, namespace: chart.namespaceName, labels: chart.labelsFor('config'), data: props.configFiles });
     volumes.push(Volume.fromConfigMap('config', files));

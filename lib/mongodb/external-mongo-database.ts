@@ -3,6 +3,7 @@
  * read the whole connection string from an existing Secret, and their
  * egress is opened only to the addresses named here.
  */
+import { isIP } from 'net';
 import { Construct } from 'constructs';
 import { AppChart } from '../app-chart';
 import { Connectable, ConnectOptions, prefixed } from '../connection';
@@ -62,7 +63,6 @@ export class ExternalMongoDatabase extends Construct implements Connectable {
 
 function isCidr(value: string): boolean {
   const [address, bits, extra] = value.split('/');
-  if (extra !== undefined || bits === undefined || !/^[0-9]{1,3}$/.test(bits)) return false;
-  if (/^[0-9]{1,3}(\.[0-9]{1,3}){3}$/.test(address)) return address.split('.').every((o) => Number(o) <= 255) && Number(bits) <= 32;
-  return /^[0-9a-f:]+$/i.test(address) && address.includes(':') && Number(bits) <= 128;
+  const family = isIP(address);
+  return family !== 0 && extra === undefined && /^[0-9]{1,3}$/.test(bits ?? '') && Number(bits) <= (family === 4 ? 32 : 128);
 }
