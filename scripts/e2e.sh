@@ -26,8 +26,17 @@ trap cleanup EXIT
 k() { kubectl --context "$context" "$@"; }
 
 out=$(mktemp -d)
-node --require tsx/cjs main.ts --env local --outdir "$out"
-k apply -f "$out"
+node --require tsx/cjs main.ts --env local --outdir "$out" --quiet
+# The documented way: namespaces first, then each app as its own ApplySet, pruning what left it.
+export KUBECTL_APPLYSET=true
+k apply -f "$out" -l pod-security.kubernetes.io/enforce
+parents() { node -e '
+  const { parseAllDocuments } = require("yaml"); const fs = require("fs");
+  for (const f of fs.readdirSync(process.argv[1]).filter((f) => f.endsWith(".yaml")))
+    for (const d of parseAllDocuments(fs.readFileSync(process.argv[1] + "/" + f, "utf8")).map((d) => d.toJS()))
+      if (d?.metadata?.labels?.["applyset.kubernetes.io/id"]) console.log(d.metadata.namespace, d.metadata.name, f);' "$1"; }
+apply_all() { parents "$1" | while read -r ns parent file; do k apply -n "$ns" --prune --applyset="configmaps/$parent" -f "$1/$file"; done; }
+apply_all "$out"
 
 echo "--- waiting for rollouts"
 k -n rocketchat rollout status statefulset/rocketchat-mongodb --timeout=10m
@@ -57,5 +66,20 @@ k -n kafka exec kafka-0 -- bash -c 'export KAFKA_HEAP_OPTS=-Xmx128m; b=localhost
 echo "--- the backup CronJob runs once"
 k -n rocketchat create job e2e-backup --from=cronjob/rocketchat-mongodb-backup
 k -n rocketchat wait --for=condition=complete job/e2e-backup --timeout=10m
+
+
+echo "--- pruning removes exactly what left the code"
+pruned=$(mktemp -d)
+cp "$out"/*.yaml "$pruned"/
+node -e '
+  const { parseAllDocuments, stringify } = require("yaml"); const fs = require("fs"); const f = process.argv[1];
+  const docs = parseAllDocuments(fs.readFileSync(f, "utf8")).map((d) => d.toJS());
+  fs.writeFileSync(f, docs.filter((d) => !(d.kind === "NetworkPolicy" && d.metadata.name === "allow-dns")).map((d) => stringify(d)).join("---\n"));' "$pruned/memcached.yaml"
+k -n memcached get networkpolicy allow-dns >/dev/null
+apply_all "$pruned"
+if k -n memcached get networkpolicy allow-dns >/dev/null 2>&1; then echo "e2e FAILED: the removed NetworkPolicy was not pruned"; exit 1; fi
+k -n memcached rollout status statefulset/memcached --timeout=2m
+k -n rocketchat get configmap rocketchat-applyset >/dev/null
+apply_all "$out"
 
 echo "e2e PASSED on context $context"

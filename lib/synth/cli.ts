@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { Environment } from '../environment';
+import { applyCommand, isApplySetParent } from './applyset';
 import { AppDefinition, withDependencies } from './catalogue';
 import { SynthError, SynthResult, synthesize } from './synthesize';
 
@@ -24,10 +25,15 @@ export function summarize(result: SynthResult, env: Environment, apps: readonly 
     `synthesised ${apps.length} app(s) for env '${env.name}': ${apps.map((a) => a.name).join(', ')}`,
     `objects: ${result.records.length} (${[...kinds].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => `${k} ${n}`).join(', ')})`,
     `files: ${[...result.files.keys()].map((f) => `${outdir}/${f}`).join(', ')}`,
-    `validated against Kubernetes 1.27 and 1.36, Pod Security Standards, production practice and references: no findings`,
+    `validated against Kubernetes 1.27 and 1.36, Pod Security Standards, production practice, references and ApplySets: no findings`,
   ];
   for (const e of result.validation.exemptions) lines.push(`pod security exemption: namespace '${e.namespace}' enforces '${e.level}': ${e.reason}`);
   for (const e of result.validation.externalRefs) lines.push(`external reference (create it before applying): ${e.ref}, used by ${e.usedBy}`);
+  const parents = result.records.filter((r) => isApplySetParent(r.manifest));
+  if (parents.length > 0) {
+    lines.push(`apply and prune each app (namespaces first: kubectl apply -f ${outdir} -l pod-security.kubernetes.io/enforce):`);
+    for (const p of parents) lines.push(`  KUBECTL_APPLYSET=true ${applyCommand(p.manifest, `${outdir}/${p.file}`)}`);
+  }
   lines.push(`time: ${millis} ms`);
   return lines.join('\n');
 }

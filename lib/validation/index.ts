@@ -1,9 +1,10 @@
 /**
  * The validation gate: schema (1.27 and 1.36), Pod Security Standards,
- * production practice and references, over plain manifests. All findings
+ * production practice, references and ApplySets, over plain manifests. All findings
  * are returned, not just the first.
  */
 import { describe, ManifestRecord } from '../synth/manifest';
+import { checkApplySets } from './applyset';
 import { CUSTOM_RESOURCES } from './custom-resources';
 import { Finding } from './finding';
 import { checkPodSecurity, namespaceLevel } from './pod-security';
@@ -70,6 +71,7 @@ export function validateManifests(records: readonly ManifestRecord[], options: V
   }
   for (const pod of pods) findings.push(...checkPodSecurity(pod, namespaceLevel(namespaces.get(namespaceOf(pod.record.manifest))).level));
   findings.push(...checkPractice(records, pods, { requireSpread: options.requireSpread ?? true }));
+  findings.push(...checkApplySets(records));
   const refs = checkReferences(records, pods);
   findings.push(...refs.findings);
   return { findings, exemptions, externalRefs: refs.external };
