@@ -15,6 +15,50 @@ export interface ReferenceResult {
   readonly external: { readonly ref: string; readonly usedBy: string }[];
 }
 
+/** An object a pod names: which kind, which name, and the field that names it. */
+export interface PodReference {
+  readonly kind: 'ConfigMap' | 'Secret' | 'PersistentVolumeClaim' | 'ServiceAccount';
+  readonly name: string;
+  readonly field: string;
+  /** Marked optional in the pod spec: the pod starts without it. */
+  readonly optional: boolean;
+}
+
+/** Every ConfigMap, Secret, PVC and ServiceAccount the pod names; claim templates of its StatefulSet are not references. */
+export function podReferences(pod: PodTemplateRef): PodReference[] {
+  const out: PodReference[] = [];
+  const claimTemplates = new Set<string>(((pod.record.manifest as any).spec?.volumeClaimTemplates ?? []).map((t: any) => t.metadata?.name));
+  const base = join(pod.path, 'spec');
+  const add = (kind: PodReference['kind'], name: string | undefined, field: string, optional?: boolean) => {
+    if (name) out.push({ kind, name, field, optional: optional === true });
+  };
+  add('ServiceAccount', pod.spec.serviceAccountName, join(base, 'serviceAccountName'));
+  (pod.spec.imagePullSecrets ?? []).forEach((s, i) => add('Secret', s.name, join(base, `imagePullSecrets[${i}].name`)));
+  (pod.spec.volumes ?? []).forEach((v, i) => {
+    const at = join(base, `volumes[${i}]`);
+    if (v.configMap) add('ConfigMap', v.configMap.name, join(at, 'configMap.name'), v.configMap.optional);
+    if (v.secret) add('Secret', v.secret.secretName, join(at, 'secret.secretName'), v.secret.optional);
+    if (v.persistentVolumeClaim && !claimTemplates.has(v.persistentVolumeClaim.claimName)) add('PersistentVolumeClaim', v.persistentVolumeClaim.claimName, join(at, 'persistentVolumeClaim.claimName'));
+    (v.projected?.sources ?? []).forEach((s: any, j: number) => {
+      if (s.configMap) add('ConfigMap', s.configMap.name, join(at, `projected.sources[${j}].configMap.name`), s.configMap.optional);
+      if (s.secret) add('Secret', s.secret.name, join(at, `projected.sources[${j}].secret.name`), s.secret.optional);
+    });
+  });
+  for (const { container: c, field } of allContainers(pod.spec)) {
+    const at = join(base, field);
+    (c.env ?? []).forEach((e, i) => {
+      const ref = e.valueFrom;
+      if (ref?.configMapKeyRef) add('ConfigMap', ref.configMapKeyRef.name, join(at, `env[${i}].valueFrom.configMapKeyRef.name`), ref.configMapKeyRef.optional);
+      if (ref?.secretKeyRef) add('Secret', ref.secretKeyRef.name, join(at, `env[${i}].valueFrom.secretKeyRef.name`), ref.secretKeyRef.optional);
+    });
+    (c.envFrom ?? []).forEach((e, i) => {
+      if (e.configMapRef) add('ConfigMap', e.configMapRef.name, join(at, `envFrom[${i}].configMapRef.name`), e.configMapRef.optional);
+      if (e.secretRef) add('Secret', e.secretRef.name, join(at, `envFrom[${i}].secretRef.name`), e.secretRef.optional);
+    });
+  }
+  return out;
+}
+
 export function checkReferences(records: readonly ManifestRecord[], pods: readonly PodTemplateRef[]): ReferenceResult {
   const present = new Set<string>();
   for (const r of records) {
@@ -29,47 +73,25 @@ export function checkReferences(records: readonly ManifestRecord[], pods: readon
   for (const pod of pods) {
     const ns = namespaceOf(pod.record.manifest);
     const declared = new Set((pod.annotations[ANNOTATION.externalRefs] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
-    const claimTemplates = new Set<string>(((pod.record.manifest as any).spec?.volumeClaimTemplates ?? []).map((t: any) => t.metadata?.name));
-    const base = join(pod.path, 'spec');
-    const need = (kind: string, name: string | undefined, field: string, optional = false) => {
-      if (!name || optional) return;
+    for (const { kind, name, field, optional } of podReferences(pod)) {
+      if (optional) continue;
       // Kubernetes creates these in every namespace.
-      if ((kind === 'ServiceAccount' && name === 'default') || (kind === 'ConfigMap' && name === 'kube-root-ca.crt')) return;
-      if (present.has(`${kind}/${ns}/${name}`)) return;
+      if ((kind === 'ServiceAccount' && name === 'default') || (kind === 'ConfigMap' && name === 'kube-root-ca.crt')) continue;
+      if (present.has(`${kind}/${ns}/${name}`)) continue;
       if (declared.has(`${kind}/${name}`)) {
         external.push({ ref: `${kind}/${ns}/${name}`, usedBy: `${pod.record.manifest.kind}/${ns}/${pod.record.manifest.metadata?.name}` });
-        return;
+        continue;
       }
       findings.push(finding(pod.record, 'references/exists', field, `${kind} '${name}' is not in the output; add it, or declare it external with the ${ANNOTATION.externalRefs} annotation and create it out of band`));
-    };
-    need('ServiceAccount', pod.spec.serviceAccountName, join(base, 'serviceAccountName'));
-    (pod.spec.imagePullSecrets ?? []).forEach((s, i) => need('Secret', s.name, join(base, `imagePullSecrets[${i}].name`)));
-    (pod.spec.volumes ?? []).forEach((v, i) => {
-      const at = join(base, `volumes[${i}]`);
-      if (v.configMap) need('ConfigMap', v.configMap.name, join(at, 'configMap.name'), v.configMap.optional);
-      if (v.secret) need('Secret', v.secret.secretName, join(at, 'secret.secretName'), v.secret.optional);
-      if (v.persistentVolumeClaim && !claimTemplates.has(v.persistentVolumeClaim.claimName)) need('PersistentVolumeClaim', v.persistentVolumeClaim.claimName, join(at, 'persistentVolumeClaim.claimName'));
-      (v.projected?.sources ?? []).forEach((s: any, j: number) => {
-        if (s.configMap) need('ConfigMap', s.configMap.name, join(at, `projected.sources[${j}].configMap.name`), s.configMap.optional);
-        if (s.secret) need('Secret', s.secret.name, join(at, `projected.sources[${j}].secret.name`), s.secret.optional);
-      });
-    });
+    }
+    const claimTemplates = ((pod.record.manifest as any).spec?.volumeClaimTemplates ?? []).map((t: any) => t.metadata?.name as string);
     const volumeNames = new Set([...(pod.spec.volumes ?? []).map((v) => v.name), ...claimTemplates]);
     for (const { container: c, field } of allContainers(pod.spec)) {
-      const at = join(base, field);
+      const at = join(join(pod.path, 'spec'), field);
       (c.volumeMounts ?? []).forEach((m, i) => {
         if (!volumeNames.has(m.name)) {
           findings.push(finding(pod.record, 'references/volume-mount', join(at, `volumeMounts[${i}].name`), `container '${c.name}' mounts '${m.name}', which is not a volume of the pod; add the volume or fix the name`));
         }
-      });
-      (c.env ?? []).forEach((e, i) => {
-        const ref = e.valueFrom;
-        if (ref?.configMapKeyRef) need('ConfigMap', ref.configMapKeyRef.name, join(at, `env[${i}].valueFrom.configMapKeyRef.name`), ref.configMapKeyRef.optional);
-        if (ref?.secretKeyRef) need('Secret', ref.secretKeyRef.name, join(at, `env[${i}].valueFrom.secretKeyRef.name`), ref.secretKeyRef.optional);
-      });
-      (c.envFrom ?? []).forEach((e, i) => {
-        if (e.configMapRef) need('ConfigMap', e.configMapRef.name, join(at, `envFrom[${i}].configMapRef.name`), e.configMapRef.optional);
-        if (e.secretRef) need('Secret', e.secretRef.name, join(at, `envFrom[${i}].secretRef.name`), e.secretRef.optional);
       });
     }
   }
