@@ -5,4 +5,4 @@
 import { catalogue } from './apps/catalogue';
 import { runSynthCli } from './lib/synth/cli';
 
-runSynthCli(catalogue);
+void runSynthCli(catalogue);

@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { Command } from 'commander';
 import { ContainerImage } from '../lib/image';
 import { checkDnsLabel, checkPort } from '../lib/names';
@@ -120,7 +121,12 @@ if (require.main === module) {
     .option('--health <path>', 'health endpoint', '/healthz')
     .action((name: string, opts: { image: string; port: string; uid: string; health: string }) => {
       try {
-        const files = scaffold(path.resolve(__dirname, '..'), name, opts);
+        const root = path.resolve(__dirname, '..');
+        const files = scaffold(root, name, opts);
+        // A fresh process, so the redrawn picture sees the catalogue with the new app registered.
+        const drawn = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join('scripts', 'draw-graph.ts')], { cwd: root, encoding: 'utf8' });
+        if (drawn.status === 0) files.push('docs/graph.svg (redrawn)');
+        else console.error(`docs/graph.svg was not redrawn (run npm run graph): ${drawn.stderr.trim()}`);
         console.log(`created:\n  ${files.join('\n  ')}\nnext: npm run synth -- --only ${name} && npm test`);
       } catch (err) {
         console.error(err instanceof Error ? err.message : String(err));

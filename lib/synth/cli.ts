@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { Environment } from '../environment';
+import { loadSvgRenderer } from '../graph/render';
 import { applyCommand, isApplySetParent } from './applyset';
 import { AppDefinition, withDependencies } from './catalogue';
 import { SynthError, SynthResult, synthesize } from './synthesize';
@@ -38,7 +39,7 @@ export function summarize(result: SynthResult, env: Environment, apps: readonly 
   return lines.join('\n');
 }
 
-export function runSynthCli(catalogue: readonly AppDefinition[], argv: readonly string[] = process.argv): void {
+export async function runSynthCli(catalogue: readonly AppDefinition[], argv: readonly string[] = process.argv): Promise<void> {
   const started = Date.now();
   const program = new Command()
     .name('npm run synth --')
@@ -54,7 +55,7 @@ export function runSynthCli(catalogue: readonly AppDefinition[], argv: readonly 
     const opts = program.opts<{ env: string; only?: string; outdir: string; quiet?: boolean }>();
     const env = Environment.byName(opts.env);
     const apps = withDependencies(selectApps(catalogue, opts.only));
-    const result = synthesize({ env, apps, outdir: opts.outdir });
+    const result = synthesize({ env, apps, outdir: opts.outdir, renderSvg: await loadSvgRenderer() });
     if (!opts.quiet) console.log(summarize(result, env, apps, opts.outdir, Date.now() - started));
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -1,6 +1,6 @@
 /**
  * The synth pipeline: build the selected apps for an environment, collect
- * plain manifests, validate them, and write them atomically. Nothing is
+ * plain manifests, validate them, draw them, and write them atomically. Nothing is
  * written unless everything succeeded.
  */
 import { App } from 'cdk8s';
@@ -8,6 +8,9 @@ import { Environment } from '../environment';
 import { formatFindings } from '../validation/finding';
 import { validateManifests, ValidationResult } from '../validation';
 import { AppChart } from '../app-chart';
+import { renderDot } from '../graph/dot';
+import { buildGraph } from '../graph/model';
+import { SvgRenderer } from '../graph/render';
 import { AppDefinition, withDependencies } from './catalogue';
 import { collectManifests } from './collect';
 import { ManifestRecord } from './manifest';
@@ -20,6 +23,11 @@ export interface SynthOptions {
   readonly apps: readonly AppDefinition[];
   /** Where to write; nothing is written when undefined. */
   readonly outdir?: string;
+  /**
+   * Draws `graph.svg` from `graph.dot`.
+   * @default - only graph.dot is written
+   */
+  readonly renderSvg?: SvgRenderer;
 }
 
 export interface SynthResult {
@@ -68,6 +76,9 @@ export function synthesize(options: SynthOptions): SynthResult {
   }
   const files = renderFiles(records);
   files.set('Kustomization', renderKustomization([...files.keys()]));
+  const dot = renderDot(buildGraph(records), `shipshape, env ${options.env.name}: ${options.apps.map((a) => a.name).join(', ')}`);
+  files.set('graph.dot', dot);
+  if (options.renderSvg) files.set('graph.svg', options.renderSvg(dot));
   if (options.outdir) writeAtomically(options.outdir, files);
   return { records, files, validation };
 }

@@ -7,7 +7,7 @@ import { runSynthCli } from '../../lib/synth/cli';
 
 const root = path.join(__dirname, '..', '..');
 
-function captured(fn: () => void): { out: string; err: string; code: number } {
+async function captured(fn: () => Promise<void>): Promise<{ out: string; err: string; code: number }> {
   const out: string[] = [];
   const err: string[] = [];
   const log = jest.spyOn(console, 'log').mockImplementation((s) => void out.push(String(s)));
@@ -15,7 +15,7 @@ function captured(fn: () => void): { out: string; err: string; code: number } {
   const write = jest.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
   process.exitCode = undefined;
   try {
-    fn();
+    await fn();
     return { out: out.join('\n'), err: err.join('\n'), code: Number(process.exitCode ?? 0) };
   } finally {
     log.mockRestore();
@@ -29,27 +29,30 @@ describe('synth CLI', () => {
   const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-cli-')), 'dist');
   const argv = (...args: string[]) => ['node', 'main.ts', '--outdir', outdir, ...args];
 
-  test('prints a summary of apps, objects per kind, files and time', () => {
-    const r = captured(() => runSynthCli([memcached], argv('--env', 'production')));
+  test('prints a summary of apps, objects per kind, files and time; writes the graph beside the YAML', async () => {
+    const r = await captured(() => runSynthCli([memcached], argv('--env', 'production')));
     expect(r.code).toBe(0);
     expect(r.out).toContain("synthesised 1 app(s) for env 'production': memcached");
     expect(r.out).toMatch(/objects: 10 \(ConfigMap 1, Namespace 1, NetworkPolicy 3, PodDisruptionBudget 1, Service 2, ServiceAccount 1, StatefulSet 1\)/);
     expect(r.out).toMatch(/KUBECTL_APPLYSET=true kubectl apply -n memcached --prune --applyset=configmaps\/memcached-applyset -f \S+\/memcached.yaml/);
     expect(r.out).toMatch(/time: \d+ ms/);
+    expect(fs.readdirSync(outdir).sort()).toEqual(['Kustomization', 'graph.dot', 'graph.svg', 'memcached.yaml']);
+    expect(fs.readFileSync(path.join(outdir, 'graph.svg'), 'utf8')).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*StatefulSet memcached/);
+    expect(fs.readFileSync(path.join(outdir, 'Kustomization'), 'utf8')).not.toContain('graph');
   });
 
-  test('unknown options, envs and apps exit non-zero with what exists', () => {
-    expect(captured(() => runSynthCli([memcached], argv('--bogus'))).err).toContain("unknown option '--bogus'");
-    const env = captured(() => runSynthCli([memcached], argv('--env', 'staging')));
+  test('unknown options, envs and apps exit non-zero with what exists', async () => {
+    expect((await captured(() => runSynthCli([memcached], argv('--bogus')))).err).toContain("unknown option '--bogus'");
+    const env = await captured(() => runSynthCli([memcached], argv('--env', 'staging')));
     expect(env.code).toBe(1);
     expect(env.err).toContain("unknown environment 'staging'; use one of: local, production");
-    const app = captured(() => runSynthCli([memcached], argv('--only', 'kafka')));
+    const app = await captured(() => runSynthCli([memcached], argv('--only', 'kafka')));
     expect(app.code).toBe(1);
     expect(app.err).toContain("unknown app(s) 'kafka'; known apps: memcached");
   });
 
-  test('--help lists the options', () => {
-    const r = captured(() => runSynthCli([memcached], ['node', 'main.ts', '--help']));
+  test('--help lists the options', async () => {
+    const r = await captured(() => runSynthCli([memcached], ['node', 'main.ts', '--help']));
     expect(r.code).toBe(0);
   });
 });

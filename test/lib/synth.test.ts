@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { memcached } from '../../apps/memcached/app';
 import { AppChart } from '../../lib/app-chart';
+import { loadSvgRenderer } from '../../lib/graph/render';
 import { Environment } from '../../lib/environment';
 import { MemcachedCluster } from '../../lib/memcached-cluster';
 import { ResourcePreset } from '../../lib/resources';
@@ -30,13 +31,13 @@ const broken: AppDefinition = {
 };
 
 describe('synth pipeline', () => {
-  test('writes one ordered file per app and a Kustomization; two synths give identical bytes', () => {
+  test('writes one ordered file per app, a Kustomization and the graph; two synths give identical bytes', async () => {
     const a = path.join(tmp(), 'dist');
     const b = path.join(tmp(), 'dist');
-    synthesize({ env: Environment.PRODUCTION, apps: [memcached], outdir: a });
-    synthesize({ env: Environment.PRODUCTION, apps: [memcached], outdir: b });
+    synthesize({ env: Environment.PRODUCTION, apps: [memcached], outdir: a, renderSvg: await loadSvgRenderer() });
+    synthesize({ env: Environment.PRODUCTION, apps: [memcached], outdir: b, renderSvg: await loadSvgRenderer() });
     expect(readTree(a)).toEqual(readTree(b));
-    expect(Object.keys(readTree(a))).toEqual(['Kustomization', 'memcached.yaml']);
+    expect(Object.keys(readTree(a))).toEqual(['Kustomization', 'graph.dot', 'graph.svg', 'memcached.yaml']);
     const kinds = [...readTree(a)['memcached.yaml'].matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]);
     expect(kinds[0]).toBe('Namespace');
     expect(kinds.indexOf('ServiceAccount')).toBeLessThan(kinds.indexOf('StatefulSet'));

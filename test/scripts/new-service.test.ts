@@ -8,7 +8,7 @@ const ROOT = path.resolve(__dirname, '../..');
 /** A temporary copy of the project (sources only, node_modules linked), as a user's clone would be. */
 function copyProject(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-new-'));
-  for (const entry of ['main.ts', 'package.json', 'tsconfig.json', 'lib', 'apps', 'imports', 'schemas', 'scripts', 'test']) {
+  for (const entry of ['main.ts', 'package.json', 'tsconfig.json', 'lib', 'apps', 'imports', 'schemas', 'scripts', 'test', 'docs']) {
     fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
   }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
@@ -26,6 +26,8 @@ describe('npm run new', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     for (const f of ['apps/billing-api/app.ts', 'apps/billing-api/README.md', 'test/apps/billing-api.test.ts']) expect(fs.existsSync(path.join(dir, f))).toBe(true);
+    expect(r.stdout).toContain('docs/graph.svg (redrawn)');
+    expect(fs.readFileSync(path.join(dir, 'docs', 'graph.svg'), 'utf8')).toContain('Deployment billing&#45;api');
     expect(fs.readFileSync(path.join(dir, 'apps', 'catalogue.ts'), 'utf8')).toMatch(/import \{ billingApi \} from '.\/billing-api\/app';[\s\S]*= \[.*, billingApi\];/);
     for (const env of ['local', 'production']) {
       const synth = run(dir, 'main.ts', '--only', 'billing-api', '--env', env, '--outdir', path.join(dir, `dist-${env}`));
