@@ -1,13 +1,12 @@
 /**
  * A generated catalogue of N WebServices (Deployment, Service, ConfigMap, PDB,
- * NetworkPolicy and ServiceAccount each) through the same synth pipeline,
- * validation included: `node --require tsx/cjs bench/generated.ts <N> <outdir>`.
+ * NetworkPolicy and ServiceAccount each) through the synth CLI, validation
+ * and graph included: `node --require tsx/cjs bench/generated.ts <N> <outdir>`.
  */
 import { AppChart } from '../lib/app-chart';
 import { ContainerImage } from '../lib/image';
 import { AppDefinition } from '../lib/synth/catalogue';
-import { synthesize } from '../lib/synth/synthesize';
-import { Environment } from '../lib/environment';
+import { runSynthCli } from '../lib/synth/cli';
 import { WebService } from '../lib/web-service';
 
 const count = Number(process.argv[2] ?? '10');
@@ -26,5 +25,5 @@ const generated: AppDefinition = {
   },
 };
 
-const result = synthesize({ env: Environment.LOCAL, apps: [generated], outdir });
-console.log(`${result.records.length} objects`);
+// The same entry point as `npm run synth`: validation, graph and atomic write included.
+void runSynthCli([generated], [process.argv[0], 'bench/generated.ts', '--env', 'local', '--outdir', outdir, '--quiet']);

@@ -15,7 +15,8 @@ export function loadManifests(target: string): ManifestRecord[] {
   const records: ManifestRecord[] = [];
   for (const file of files) {
     const name = stat.isDirectory() ? path.basename(file) : file;
-    for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
+    // YAML 1.1, as kubectl and the API server read it: an unquoted `yes` is a boolean there, and the gate must see that.
+    for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'), { version: '1.1' })) {
       if (doc.errors.length > 0) throw new Error(`${name}: ${doc.errors[0].message}`);
       const value = doc.toJS();
       if (value === null || value === undefined) continue;

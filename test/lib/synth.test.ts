@@ -11,6 +11,8 @@ import { ResourcePreset } from '../../lib/resources';
 import { AppDefinition } from '../../lib/synth/catalogue';
 import { selectApps } from '../../lib/synth/cli';
 import { synthesize } from '../../lib/synth/synthesize';
+import { toYaml } from '../../lib/synth/write';
+import { parse } from 'yaml';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-synth-'));
@@ -54,6 +56,13 @@ describe('synth pipeline', () => {
     );
     expect(readTree(out)).toEqual(before);
     expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
+  });
+
+  test('strings that YAML 1.1 (what kubectl reads) would turn into booleans, numbers or times are written quoted', () => {
+    const tricky = ['on', 'off', 'yes', 'no', 'y', 'N', 'true', 'null', '~', '1.0', '0755', '0x1F', '1_000', '12:30', '2024-01-01', '.inf', ''];
+    const text = toYaml({ data: Object.fromEntries(tricky.map((t, i) => [`k${i}`, t])) });
+    const asKubernetesReadsIt = parse(text, { version: '1.1' }).data;
+    expect(tricky.map((_, i) => asKubernetesReadsIt[`k${i}`])).toEqual(tricky);
   });
 
   test('unknown apps are listed with the known ones', () => {
