@@ -9,6 +9,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { writeEquivalentChart } from './helm-chart';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROOT = path.resolve(__dirname, '..');
@@ -56,13 +57,19 @@ figures.push(measure('validation alone (npm run validate -- dist of local)', ['n
 figures.push(measure('floor: node -e 0', ['node', '-e', '0']));
 // What validation adds inside a synth (issue: at most 300 ms): timed in the child, fresh process each run.
 const validationMs = Array.from({ length: RUNS }, () => Number(spawnSync('node', ['--require', 'tsx/cjs', 'bench/validate-in-process.ts'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim())).sort((a, b) => a - b);
-if (has('helm')) console.log('helm found: compare with `helm template` of an equivalent chart by hand (not generated here)');
+if (has('helm')) {
+  const chart = writeEquivalentChart(path.join(OUT, 'helm-chart'));
+  for (const n of [10, 100, 1000]) figures.push(measure(`helm template, equivalent chart, N=${n}`, ['helm', 'template', 'generated', chart, '--set', `count=${n}`]));
+} else {
+  console.log('helm is not on PATH: the `helm template` rows are left out');
+}
 
 const median = (prefix: string) => figures.find((f) => f.name.startsWith(prefix))!.medianS;
 const ratios = {
   synthOverStock: round(median('npm run synth (local)') / median('stock:')),
   generated1000Over100: round(median('generated N=1000') / median('generated N=100')),
   validationInSynthMedianMs: Math.round(validationMs[Math.floor(validationMs.length / 2)]),
+  ...(has('helm') ? { generated1000OverHelm1000: round(median('generated N=1000') / median('helm template, equivalent chart, N=1000')) } : {}),
 };
 const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 const rows = figures.map((f) => `| ${f.name} | ${f.medianS} | ${f.minS} | ${f.maxS} | ${f.peakRssMB ?? 'n/a'} |`);
@@ -73,7 +80,8 @@ const table = [
   '|---|---|---|---|---|',
   ...rows,
   '',
-  `ratio synth/stock: ${ratios.synthOverStock}; t(1000)/t(100): ${ratios.generated1000Over100}; validation inside the synth: ${ratios.validationInSynthMedianMs} ms (median)`,
+  `ratio synth/stock: ${ratios.synthOverStock}; t(1000)/t(100): ${ratios.generated1000Over100}; validation inside the synth: ${ratios.validationInSynthMedianMs} ms (median)` +
+    ('generated1000OverHelm1000' in ratios ? `; N=1000 against helm template: ${ratios.generated1000OverHelm1000}` : ''),
 ].join('\n');
 console.log(table);
 const file = path.join(ROOT, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}.json`);
