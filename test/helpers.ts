@@ -3,6 +3,9 @@
  * and find objects by kind and name, never by position.
  */
 import { App, Chart } from 'cdk8s';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Construct } from 'constructs';
 import { AppChart, AppChartProps } from '../lib/app-chart';
 import { Environment } from '../lib/environment';
@@ -63,3 +66,16 @@ export function selects(selector: Record<string, string>, labels: Record<string,
 }
 
 export { App, Chart, Construct };
+
+const temporary: string[] = [];
+
+/** A temporary folder, removed after the test file's tests. */
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `shipshape-${prefix}-`));
+  temporary.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of temporary.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});

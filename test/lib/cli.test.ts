@@ -1,9 +1,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { memcached } from '../../apps/memcached/app';
 import { runSynthCli } from '../../lib/synth/cli';
+import { tempDir } from '../helpers';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -26,7 +26,7 @@ async function captured(fn: () => Promise<void>): Promise<{ out: string; err: st
 }
 
 describe('synth CLI', () => {
-  const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-cli-')), 'dist');
+  const outdir = path.join(tempDir('cli'), 'dist');
   const argv = (...args: string[]) => ['node', 'main.ts', '--outdir', outdir, ...args];
 
   test('prints a summary of apps, objects per kind, files and time; writes the graph beside the YAML', async () => {

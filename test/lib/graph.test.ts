@@ -5,7 +5,6 @@
  * that is deterministic.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { catalogue } from '../../apps/catalogue';
 import { Environment } from '../../lib/environment';
@@ -14,7 +13,7 @@ import { buildGraph, SystemGraph } from '../../lib/graph/model';
 import { loadSvgRenderer } from '../../lib/graph/render';
 import { ManifestRecord } from '../../lib/synth/manifest';
 import { synthesize } from '../../lib/synth/synthesize';
-import { synthApps } from '../helpers';
+import { synthApps, tempDir } from '../helpers';
 
 function synthCatalogue(env: Environment): ManifestRecord[] {
   process.env.ROCKETCHAT_MONGODB_SECRET = 'rocketchat-mongodb-credentials';
@@ -113,7 +112,7 @@ describe('SVG', () => {
 
 describe('docs/graph.svg', () => {
   test('is the graph `npm run synth` draws for the catalogue today', async () => {
-    const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-graph-')), 'dist');
+    const outdir = path.join(tempDir('graph'), 'dist');
     synthesize({ env: Environment.LOCAL, apps: catalogue, outdir, renderSvg: await loadSvgRenderer() });
     const drawn = fs.readFileSync(path.join(outdir, 'graph.svg'), 'utf8');
     const committed = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'graph.svg'), 'utf8');

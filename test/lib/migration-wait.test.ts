@@ -1,13 +1,13 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { tempDir } from '../helpers';
 
 const SCRIPT = path.join(__dirname, '../../lib/migration/wait-for-job.sh');
 
 /** Runs the real wait script with a stub curl that answers `code` with `body`. */
 function wait(code: number, body: string) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wait-'));
+  const dir = tempDir('wait');
   const script = fs.readFileSync(SCRIPT, 'utf8').replaceAll('/tmp/job.json', `${dir}/job.json`).replace('sa=/var/run/secrets/kubernetes.io/serviceaccount', `sa=${dir}`);
   fs.writeFileSync(path.join(dir, 'token'), 'token');
   fs.writeFileSync(path.join(dir, 'curl'), `#!/bin/sh\nwhile [ $# -gt 0 ]; do [ "$1" = -o ] && out="$2"; shift; done\nprintf '%s' '${body}' > "$out"\nprintf ${code}\n`, { mode: 0o755 });

@@ -1,6 +1,5 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { memcached } from '../../apps/memcached/app';
 import { AppChart } from '../../lib/app-chart';
@@ -13,9 +12,10 @@ import { selectApps } from '../../lib/synth/cli';
 import { synthesize } from '../../lib/synth/synthesize';
 import { toYaml } from '../../lib/synth/write';
 import { parse } from 'yaml';
+import { tempDir } from '../helpers';
 
 function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-synth-'));
+  return tempDir('synth');
 }
 
 function readTree(dir: string): Record<string, string> {

@@ -1,13 +1,12 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Environment } from '../../../lib/environment';
 import { KafkaCluster, KafkaClusterProps } from '../../../lib/kafka/kafka-cluster';
 import { checkClusterId, resolveReplication } from '../../../lib/kafka/kafka-settings';
 import { KafkaTopic, KafkaTopicProps } from '../../../lib/kafka/kafka-topic';
 import { KafkaTopology } from '../../../lib/kafka/kafka-topology';
-import { find, findAll, findingsOf, synthChart } from '../../helpers';
+import { find, findAll, findingsOf, synthChart, tempDir } from '../../helpers';
 
 const CLUSTER_ID = 'hYkeba0EvH7rJmaYnj0Hgw';
 
@@ -28,7 +27,7 @@ function runStartScript(records: any, statefulSet: string, ordinal: number): { c
   const sts = find(records, 'StatefulSet', statefulSet);
   const container = sts.spec.template.spec.containers[0];
   const configMap = sts.spec.template.spec.volumes.find((v: any) => v.name === 'config').configMap.name;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-start-'));
+  const dir = tempDir('kafka-start');
   fs.mkdirSync(path.join(dir, 'bin'));
   fs.writeFileSync(path.join(dir, 'server.properties'), find(records, 'ConfigMap', configMap).data['server.properties']);
   fs.writeFileSync(path.join(dir, 'bin', 'kafka-storage.sh'), `#!/bin/sh\necho "$@" > ${dir}/format-args\n`, { mode: 0o755 });

@@ -6,7 +6,6 @@
  * change is refused; the CLI and --against run end to end.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { memcached } from '../../../apps/memcached/app';
 import { Environment } from '../../../lib/environment';
@@ -16,7 +15,7 @@ import { formatPlan, makePlan, planExitCode } from '../../../lib/plan/plan';
 import { isApplySetParent } from '../../../lib/synth/applyset';
 import { synthesize } from '../../../lib/synth/synthesize';
 import { loadManifests } from '../../../lib/validation/load';
-import { synthChart } from '../../helpers';
+import { synthChart, tempDir } from '../../helpers';
 
 const root = path.join(__dirname, '..', '..', 'fixtures', 'plan');
 const cases = fs.readdirSync(root).sort();
@@ -67,7 +66,7 @@ describe('plan fixtures', () => {
 
 describe('plan over real synths', () => {
   function tmp(): string {
-    return fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-plan-test-'));
+    return tempDir('plan-test');
   }
 
   test('a MongoDB replica set whose volumes grow is refused, with the orphan-and-patch steps and its apply command', () => {
