@@ -63,50 +63,49 @@ function byApp(records: readonly ManifestRecord[]): Map<string, ManifestRecord[]
 }
 
 export function makePlan(before: readonly ManifestRecord[], after: readonly ManifestRecord[], options: PlanOptions = {}): Plan {
-  const outdir = options.outdir ?? 'dist';
   const old = byApp(before);
   const next = byApp(after);
-  const apps: AppPlan[] = [];
-  const refused: Flag[] = [];
-  const risky: Flag[] = [];
-  const names = [...new Set([...next.keys(), ...old.keys()])];
-  for (const app of names) {
-    const was = new Map((old.get(app) ?? []).map((r) => [identity(r.manifest), r]));
-    const now = new Map((next.get(app) ?? []).map((r) => [identity(r.manifest), r]));
-    const parent = (next.get(app) ?? []).find((r) => isApplySetParent(r.manifest));
-    const file = `${outdir}/${(next.get(app) ?? old.get(app))![0].file}`;
-    const apply = parent ? `KUBECTL_APPLYSET=true ${applyCommand(parent.manifest, file)}` : `kubectl apply -f ${file}`;
-    const fill = (steps: string[]) => steps.map((s) => (s === APPLY ? apply : s === APPLY_NO_PRUNE ? `kubectl apply -f ${file}` : s));
-    const plan: AppPlan = { app, added: [], removed: [], changed: [], unchanged: 0 };
-    const risks: Risk[] = [];
-    for (const [id, r] of now) {
-      const previous = was.get(id);
-      if (!previous) {
-        plan.added.push(describe(r.manifest));
-        continue;
-      }
-      const changes = diffManifests(previous.manifest, r.manifest);
-      if (changes.length === 0) {
-        (plan as { unchanged: number }).unchanged++;
-        continue;
-      }
-      const object = describe(r.manifest);
-      plan.changed.push({ object, kind: r.manifest.kind, changes, rollsPods: changes.some((c) => /^spec\.(template|jobTemplate)\b/.test(c.path)) });
-      const refused1 = refusal({ kind: r.manifest.kind, name: r.manifest.metadata.name ?? '', namespace: namespaceOf(r.manifest), before: previous.manifest, after: r.manifest, changes });
-      if (refused1) refused.push({ app, object, fields: refused1.fields, reason: refused1.reason, steps: fill(refused1.steps) });
-      risks.push(...changeRisks(previous.manifest, r.manifest));
-    }
-    const removed = [...was].filter(([id]) => !now.has(id)).map(([, r]) => r.manifest);
-    plan.removed.push(...removed.map(describe));
-    if (now.size === 0) {
-      risky.push(appGone(app, removed));
-    } else {
-      risks.push(...removalRisks(removed, before, after));
-    }
-    risky.push(...risks.map((r) => ({ app, object: r.object, fields: [], reason: r.reason, steps: fill(r.steps) })));
-    apps.push(plan);
+  const plan: Plan = { apps: [], refused: [], risky: [] };
+  for (const app of new Set([...next.keys(), ...old.keys()])) {
+    planApp(plan, app, old.get(app) ?? [], next.get(app) ?? [], { before, after, outdir: options.outdir ?? 'dist' });
   }
-  return { apps, refused, risky };
+  return plan;
+}
+
+/** Adds one app's changes and flags to the plan. */
+function planApp(plan: Plan, app: string, was: readonly ManifestRecord[], now: readonly ManifestRecord[], all: { before: readonly ManifestRecord[]; after: readonly ManifestRecord[]; outdir: string }): void {
+  const previous = new Map(was.map((r) => [identity(r.manifest), r]));
+  const current = new Set(now.map((r) => identity(r.manifest)));
+  const file = `${all.outdir}/${(now[0] ?? was[0]).file}`;
+  const parent = now.find((r) => isApplySetParent(r.manifest));
+  const apply = parent ? `KUBECTL_APPLYSET=true ${applyCommand(parent.manifest, file)}` : `kubectl apply -f ${file}`;
+  const fill = (steps: string[]) => steps.map((s) => (s === APPLY ? apply : s === APPLY_NO_PRUNE ? `kubectl apply -f ${file}` : s));
+  const added: string[] = [];
+  const changed: ObjectChange[] = [];
+  const risks: Risk[] = [];
+  let unchanged = 0;
+  for (const r of now) {
+    const old = previous.get(identity(r.manifest));
+    if (!old) {
+      added.push(describe(r.manifest));
+      continue;
+    }
+    const changes = diffManifests(old.manifest, r.manifest);
+    if (changes.length === 0) {
+      unchanged++;
+      continue;
+    }
+    const object = describe(r.manifest);
+    changed.push({ object, kind: r.manifest.kind, changes, rollsPods: changes.some((c) => /^spec\.(template|jobTemplate)\b/.test(c.path)) });
+    const blocked = refusal({ kind: r.manifest.kind, name: r.manifest.metadata.name ?? '', namespace: namespaceOf(r.manifest), before: old.manifest, after: r.manifest, changes });
+    if (blocked) plan.refused.push({ app, object, fields: blocked.fields, reason: blocked.reason, steps: fill(blocked.steps) });
+    risks.push(...changeRisks(old.manifest, r.manifest));
+  }
+  const removed = was.filter((r) => !current.has(identity(r.manifest))).map((r) => r.manifest);
+  if (now.length === 0) plan.risky.push(appGone(app, removed));
+  else risks.push(...removalRisks(removed, all.before, all.after));
+  plan.risky.push(...risks.map((r) => ({ app, object: r.object, fields: [], reason: r.reason, steps: fill(r.steps) })));
+  plan.apps.push({ app, added, removed: removed.map(describe), changed, unchanged });
 }
 
 /** An app whose file is gone is pruned by no apply: say how to remove it. */
