@@ -79,3 +79,13 @@ export function tempDir(prefix: string): string {
 afterAll(() => {
   for (const dir of temporary.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** The whole catalogue; production needs the name of the database Secret an operator would have created. */
+export function synthCatalogue(catalogue: readonly AppDefinition[], env: Environment): ManifestRecord[] {
+  process.env.ROCKETCHAT_MONGODB_SECRET = 'rocketchat-mongodb-credentials';
+  try {
+    return synthApps(catalogue, env);
+  } finally {
+    delete process.env.ROCKETCHAT_MONGODB_SECRET;
+  }
+}

@@ -154,29 +154,22 @@ function addPolicyEdges(
     const selected = index.matching(ns, np.spec?.podSelector ?? {});
     const types: string[] = np.spec?.policyTypes ?? ['Ingress'];
     if (types.includes('Ingress')) for (const w of selected) ingressGuarded.add(workloadId(w));
-    for (const rule of np.spec?.ingress ?? []) {
-      const label = ports(rule.ports) || 'any port';
-      for (const from of rule.from ?? [{ ipBlock: { cidr: '0.0.0.0/0' } }]) {
-        const source = peer(ns, from);
-        for (const w of selected) {
-          for (const s of source.pods) ingress.set(`${workloadId(s)}|${workloadId(w)}`, label);
-          if (source.outside) {
-            addNode({ id: `outside/${source.outside}`, kind: 'outside', lines: [source.outside] });
-            addEdge({ from: `outside/${source.outside}`, to: workloadId(w), kind: 'allowed', label });
-          }
-        }
-      }
-    }
-    for (const rule of np.spec?.egress ?? []) {
-      if ((rule.ports ?? []).length > 0 && rule.ports.every((p: any) => p.port === 53)) continue;
-      const label = ports(rule.ports) || 'any port';
-      for (const to of rule.to ?? [{ ipBlock: { cidr: '0.0.0.0/0' } }]) {
-        const target = peer(ns, to);
-        for (const w of selected) {
-          for (const t of target.pods) egress.set(`${workloadId(w)}|${workloadId(t)}`, label);
-          if (target.outside) {
-            addNode({ id: `outside/${target.outside}`, kind: 'outside', lines: [target.outside] });
-            addEdge({ from: workloadId(w), to: `outside/${target.outside}`, kind: 'connects', label });
+    // Ingress rules name who may come in; egress rules name where the selected pods may go.
+    const directions = [
+      { rules: np.spec?.ingress ?? [], peers: 'from', pairs: ingress, inbound: true },
+      { rules: np.spec?.egress ?? [], peers: 'to', pairs: egress, inbound: false },
+    ];
+    for (const { rules, peers, pairs, inbound } of directions) {
+      for (const rule of rules) {
+        if (!inbound && (rule.ports ?? []).length > 0 && rule.ports.every((p: any) => p.port === 53)) continue;
+        const label = ports(rule.ports) || 'any port';
+        for (const other of (rule[peers] ?? [{ ipBlock: { cidr: '0.0.0.0/0' } }]).map((p: any) => peer(ns, p))) {
+          for (const w of selected) {
+            for (const o of other.pods) pairs.set(inbound ? `${workloadId(o)}|${workloadId(w)}` : `${workloadId(w)}|${workloadId(o)}`, label);
+            if (!other.outside) continue;
+            const outside = `outside/${other.outside}`;
+            addNode({ id: outside, kind: 'outside', lines: [other.outside] });
+            addEdge(inbound ? { from: outside, to: workloadId(w), kind: 'allowed', label } : { from: workloadId(w), to: outside, kind: 'connects', label });
           }
         }
       }

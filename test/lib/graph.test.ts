@@ -13,16 +13,8 @@ import { buildGraph, SystemGraph } from '../../lib/graph/model';
 import { loadSvgRenderer } from '../../lib/graph/render';
 import { ManifestRecord } from '../../lib/synth/manifest';
 import { synthesize } from '../../lib/synth/synthesize';
-import { synthApps, tempDir } from '../helpers';
+import { synthCatalogue, tempDir } from '../helpers';
 
-function synthCatalogue(env: Environment): ManifestRecord[] {
-  process.env.ROCKETCHAT_MONGODB_SECRET = 'rocketchat-mongodb-credentials';
-  try {
-    return synthApps(catalogue, env);
-  } finally {
-    delete process.env.ROCKETCHAT_MONGODB_SECRET;
-  }
-}
 
 function edge(graph: SystemGraph, from: string, to: string): { kind: string; label?: string } | undefined {
   const e = graph.edges.find((x) => x.from === from && x.to === to);
@@ -30,7 +22,7 @@ function edge(graph: SystemGraph, from: string, to: string): { kind: string; lab
 }
 
 describe('the catalogue graph (local)', () => {
-  const graph = buildGraph(synthCatalogue(Environment.LOCAL));
+  const graph = buildGraph(synthCatalogue(catalogue, Environment.LOCAL));
 
   test('one group per namespace, with its pod security level', () => {
     expect(graph.namespaces).toEqual([
@@ -66,7 +58,7 @@ describe('the catalogue graph (local)', () => {
 
   test('DOT is identical for identical input and groups nodes by namespace', () => {
     const dot = renderDot(graph, 'test');
-    expect(renderDot(buildGraph(synthCatalogue(Environment.LOCAL)), 'test')).toBe(dot);
+    expect(renderDot(buildGraph(synthCatalogue(catalogue, Environment.LOCAL)), 'test')).toBe(dot);
     expect(dot).toContain('subgraph "cluster_rocketchat" {');
     expect(dot).toContain('label="namespace logging (pod security: privileged)"');
   });
@@ -74,7 +66,7 @@ describe('the catalogue graph (local)', () => {
 
 describe('the catalogue graph (production)', () => {
   test('a Secret made outside the synth is drawn dashed', () => {
-    const graph = buildGraph(synthCatalogue(Environment.PRODUCTION));
+    const graph = buildGraph(synthCatalogue(catalogue, Environment.PRODUCTION));
     expect(graph.nodes.find((n) => n.id === 'Secret/rocketchat/rocketchat-mongodb-credentials')).toMatchObject({ external: true });
     expect(renderDot(graph, 'production')).toMatch(/"Secret\/rocketchat\/rocketchat-mongodb-credentials" \[label="[^"]*", shape=note, style="dashed,filled"/);
   });
@@ -102,7 +94,7 @@ describe('policies that do not match', () => {
 describe('SVG', () => {
   test('is rendered offline and byte-identical for the same DOT', async () => {
     const render = await loadSvgRenderer();
-    const dot = renderDot(buildGraph(synthCatalogue(Environment.LOCAL)), 'shipshape');
+    const dot = renderDot(buildGraph(synthCatalogue(catalogue, Environment.LOCAL)), 'shipshape');
     const svg = render(dot);
     expect(svg).toMatch(/^<\?xml[\s\S]*<svg width="\d+pt"/);
     expect(svg).toContain('Deployment rocketchat');
