@@ -9,7 +9,9 @@ import { MemcachedCluster } from '../../lib/memcached-cluster';
 import { ResourcePreset } from '../../lib/resources';
 import { AppDefinition } from '../../lib/synth/catalogue';
 import { selectApps } from '../../lib/synth/cli';
-import { synthesize } from '../../lib/synth/synthesize';
+import { MAX_DRAWN_NODES, synthesize } from '../../lib/synth/synthesize';
+import { ContainerImage } from '../../lib/image';
+import { WebService } from '../../lib/web-service';
 import { toYaml } from '../../lib/synth/write';
 import { parse } from 'yaml';
 import { tempDir } from '../helpers';
@@ -63,6 +65,24 @@ describe('synth pipeline', () => {
     const text = toYaml({ data: Object.fromEntries(tricky.map((t, i) => [`k${i}`, t])) });
     const asKubernetesReadsIt = parse(text, { version: '1.1' }).data;
     expect(tricky.map((_, i) => asKubernetesReadsIt[`k${i}`])).toEqual(tricky);
+  });
+
+  test('a system too big to read as a picture gets graph.dot but no graph.svg', async () => {
+    const image = ContainerImage.of('ghcr.io/acme/api:1.0.0', { uid: 1000, gid: 1000 });
+    const many: AppDefinition = {
+      name: 'many',
+      description: 'more services than a picture can hold',
+      build(scope, env) {
+        const chart = new AppChart(scope, 'many', { env, description: this.description });
+        for (let i = 0; i <= MAX_DRAWN_NODES / 2; i++) new WebService(chart, `svc-${i}`, { image, port: 8080 }); // a Deployment and a Service each
+        return chart;
+      },
+    };
+    const result = synthesize({ env: Environment.LOCAL, apps: [many], renderSvg: await loadSvgRenderer() });
+    expect(result.graph.nodes).toBeGreaterThan(MAX_DRAWN_NODES);
+    expect(result.graph.drawn).toBe(false);
+    expect([...result.files.keys()]).toContain('graph.dot');
+    expect([...result.files.keys()]).not.toContain('graph.svg');
   });
 
   test('unknown apps are listed with the known ones', () => {
