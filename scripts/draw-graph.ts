@@ -10,7 +10,7 @@ import { Environment } from '../lib/environment';
 import { loadSvgRenderer } from '../lib/graph/render';
 import { synthesize } from '../lib/synth/synthesize';
 
-export const DOCS_GRAPH = path.join('docs', 'graph.svg');
+const DOCS_GRAPH = path.join('docs', 'graph.svg');
 
 async function main(root: string): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-graph-'));

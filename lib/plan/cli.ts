@@ -15,7 +15,7 @@ import { selectApps } from '../synth/cli';
 import { ManifestRecord } from '../synth/manifest';
 import { synthesize } from '../synth/synthesize';
 import { loadManifests } from '../validation/load';
-import { environmentOf, formatPlan, makePlan, planExitCode } from './plan';
+import { appOf, environmentOf, formatPlan, makePlan, planExitCode } from './plan';
 
 interface PlanCliOptions {
   env?: string;
@@ -36,20 +36,32 @@ function run(command: string, args: string[], cwd: string): string {
   return r.stdout;
 }
 
+/**
+ * The working tree's synth, written to a temporary folder and read back: both sides of the plan are then YAML read
+ * the same way (as kubectl reads it), so a synth identical to dist/ shows no change.
+ */
+function synthToFolder(env: Environment, apps: readonly AppDefinition[]): ManifestRecord[] {
+  const out = tempDir('plan');
+  try {
+    synthesize({ env, apps, outdir: path.join(out, 'dist') });
+    return loadManifests(path.join(out, 'dist'));
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}
+
 /** The synth of a git ref, made in a temporary worktree that shares this checkout's node_modules. */
 export function synthAtRef(root: string, ref: string, env: Environment): ManifestRecord[] {
   const worktree = tempDir('plan-ref');
-  const out = tempDir('plan-ref-out');
   run('git', ['worktree', 'add', '--quiet', '--detach', worktree, ref], root);
   try {
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(worktree, 'node_modules'), 'dir');
-    const dist = path.join(out, 'dist');
-    const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'main.ts', '--env', env.name, '--outdir', dist, '--quiet'], { cwd: worktree, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: dist } });
+    const dist = path.join(worktree, '.plan-dist');
+    const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'main.ts', '--env', env.name, '--outdir', dist, '--quiet'], { cwd: worktree, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`the synth of ${ref} failed:\n${(r.stderr || r.stdout).trim()}`);
     return loadManifests(dist);
   } finally {
     run('git', ['worktree', 'remove', '--force', worktree], root);
-    fs.rmSync(out, { recursive: true, force: true });
   }
 }
 
@@ -73,17 +85,10 @@ export function runPlanCli(catalogue: readonly AppDefinition[], argv: readonly s
     const names = new Set(apps.map((a) => a.name));
     const distDir = path.resolve(root, opts.dist);
     const existing = !opts.against && fs.existsSync(distDir) ? loadManifests(distDir) : [];
-    const env = opts.env ? Environment.byName(opts.env) : Environment.byName(environmentOf(existing) ?? Environment.DEFAULT.name);
     const distEnv = environmentOf(existing);
-    const before = (opts.against ? synthAtRef(root, opts.against, env) : existing).filter((r) => names.has(r.file.replace(/\.ya?ml$/, '')));
-    const out = tempDir('plan');
-    let after: ManifestRecord[];
-    try {
-      synthesize({ env, apps, outdir: path.join(out, 'dist') });
-      after = loadManifests(path.join(out, 'dist'));
-    } finally {
-      fs.rmSync(out, { recursive: true, force: true });
-    }
+    const env = Environment.byName(opts.env ?? distEnv ?? Environment.DEFAULT.name);
+    const before = (opts.against ? synthAtRef(root, opts.against, env) : existing).filter((r) => names.has(appOf(r)));
+    const after = synthToFolder(env, apps);
     const from = opts.against ? `the synth of ${opts.against}` : fs.existsSync(distDir) ? opts.dist : `${opts.dist} (absent: everything is new)`;
     console.log(`plan for env '${env.name}': ${from} → the working tree`);
     if (distEnv && distEnv !== env.name && !opts.against) console.log(`warning: ${opts.dist} was synthesised for '${distEnv}', so this compares two environments`);

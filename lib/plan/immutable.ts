@@ -5,6 +5,7 @@
  */
 import { parseQuantity } from '../quantity';
 import { Manifest } from '../synth/manifest';
+import { namespaceOf } from '../validation/pods';
 import { FieldChange, formatValue } from './diff';
 
 export interface Refusal {
@@ -19,13 +20,19 @@ export interface Refusal {
 export const APPLY = '<apply>';
 export const APPLY_NO_PRUNE = '<apply without prune>';
 
-interface Subject {
-  readonly kind: string;
-  readonly name: string;
-  readonly namespace: string;
+/** One changed object: its two versions and their differences. */
+export interface Subject {
   readonly before: Manifest;
   readonly after: Manifest;
   readonly changes: readonly FieldChange[];
+}
+
+const nameOf = (s: Subject) => s.after.metadata.name ?? '';
+const nsFlag = (s: Subject) => `-n ${namespaceOf(s.after)}`;
+const replicasOf = (m: Manifest) => Number((m as any).spec?.replicas ?? 1);
+
+function claimTemplates(m: Manifest): Map<string, { storage?: string; storageClass?: string }> {
+  return new Map((((m as any).spec?.volumeClaimTemplates ?? []) as any[]).map((t) => [t.metadata?.name, { storage: t.spec?.resources?.requests?.storage, storageClass: t.spec?.storageClassName }]));
 }
 
 /** Fields under `spec` whose change is refused: all but the listed ones, or exactly the listed ones. */
@@ -62,50 +69,46 @@ function storageBytes(q: unknown): number | undefined {
 function statefulSet(s: Subject): Refusal | undefined {
   const fields = specFields(s.changes, { mutable: STATEFULSET_MUTABLE });
   if (fields.length === 0) return undefined;
-  const ns = `-n ${s.namespace}`;
+  const [name, ns, replicas] = [nameOf(s), nsFlag(s), replicasOf(s.after)];
   // The recreated StatefulSet adopts the orphaned pods, so nothing restarts unless its template changed too.
-  const steps = [`kubectl delete statefulset ${s.name} ${ns} --cascade=orphan   # pods and claims keep running`, APPLY];
+  const steps = [`kubectl delete statefulset ${name} ${ns} --cascade=orphan   # pods and claims keep running`, APPLY];
   const notes: string[] = [];
   if (fields.some((f) => f.startsWith('spec.selector'))) {
     notes.push('the new selector does not adopt the old pods, so replace them one at a time');
-    const replicas = Number((s.after as any).spec?.replicas ?? 1);
-    for (let i = replicas - 1; i >= 0; i--) steps.push(`kubectl delete pod ${s.name}-${i} ${ns} && kubectl wait --for=condition=Ready pod/${s.name}-${i} ${ns} --timeout=10m`);
+    for (let i = replicas - 1; i >= 0; i--) steps.push(`kubectl delete pod ${name}-${i} ${ns} && kubectl wait --for=condition=Ready pod/${name}-${i} ${ns} --timeout=10m`);
   }
-  const claims = (((s.after as any).spec?.volumeClaimTemplates ?? []) as any[]).map((t) => ({ name: t.metadata?.name, storage: t.spec?.resources?.requests?.storage, storageClass: t.spec?.storageClassName }));
-  const oldClaims = new Map((((s.before as any).spec?.volumeClaimTemplates ?? []) as any[]).map((t) => [t.metadata?.name, { storage: t.spec?.resources?.requests?.storage, storageClass: t.spec?.storageClassName }]));
   if (fields.some((f) => f.startsWith('spec.volumeClaimTemplates'))) {
     notes.push('existing claims are not changed by a new template');
-    const replicas = Number((s.after as any).spec?.replicas ?? 1);
-    for (const c of claims) {
-      const old = oldClaims.get(c.name);
+    const oldClaims = claimTemplates(s.before);
+    for (const [claim, c] of claimTemplates(s.after)) {
+      const old = oldClaims.get(claim);
       if (!old) continue;
       const was = storageBytes(old.storage);
       const now = storageBytes(c.storage);
-      if (old.storageClass !== c.storageClass) notes.push(`claim template '${c.name}' moves from storage class ${formatValue(old.storageClass)} to ${formatValue(c.storageClass)}: existing volumes stay where they are, so their data must be copied to new claims`);
-      if (was !== undefined && now !== undefined && now < was) notes.push(`claim template '${c.name}' shrinks from ${old.storage} to ${c.storage}: volumes cannot shrink; copy the data to new, smaller claims`);
+      if (old.storageClass !== c.storageClass) notes.push(`claim template '${claim}' moves from storage class ${formatValue(old.storageClass)} to ${formatValue(c.storageClass)}: existing volumes stay where they are, so their data must be copied to new claims`);
+      if (was !== undefined && now !== undefined && now < was) notes.push(`claim template '${claim}' shrinks from ${old.storage} to ${c.storage}: volumes cannot shrink; copy the data to new, smaller claims`);
       if (was !== undefined && now !== undefined && now > was) {
-        notes.push(`grow each claim of '${c.name}' (its StorageClass needs allowVolumeExpansion: true)`);
-        for (let i = 0; i < replicas; i++) steps.push(`kubectl patch pvc ${c.name}-${s.name}-${i} ${ns} -p '{"spec":{"resources":{"requests":{"storage":"${c.storage}"}}}}'`);
+        notes.push(`grow each claim of '${claim}' (its StorageClass needs allowVolumeExpansion: true)`);
+        for (let i = 0; i < replicas; i++) steps.push(`kubectl patch pvc ${claim}-${name}-${i} ${ns} -p '{"spec":{"resources":{"requests":{"storage":"${c.storage}"}}}}'`);
       }
     }
   }
   return { fields, reason: `a StatefulSet's spec may only change in ${STATEFULSET_MUTABLE.join(', ')}${notes.length ? `; ${notes.join('; ')}` : ''}`, steps };
 }
 
-function selectorOnly(kind: string, s: Subject): Refusal | undefined {
+function selectorOnly(s: Subject): Refusal | undefined {
   const fields = specFields(s.changes, { immutable: ['selector'] });
   if (fields.length === 0) return undefined;
-  const ns = `-n ${s.namespace}`;
-  const resource = kind.toLowerCase();
-  const old = selectorArg((s.before as any).spec?.selector);
+  const [kind, name, ns] = [s.after.kind, nameOf(s), nsFlag(s)];
   if (kind === 'Deployment') {
+    const old = selectorArg((s.before as any).spec?.selector);
     return {
       fields,
       reason: `a Deployment's selector is immutable (apps/v1); orphan the old ReplicaSets so their pods keep serving while the new Deployment rolls out`,
-      steps: [`old=$(kubectl get replicaset ${ns} -l '${old}' -o name)`, `kubectl delete deployment ${s.name} ${ns} --cascade=orphan`, APPLY, `kubectl rollout status deployment/${s.name} ${ns}`, `kubectl delete ${ns} $old`],
+      steps: [`old=$(kubectl get replicaset ${ns} -l '${old}' -o name)`, `kubectl delete deployment ${name} ${ns} --cascade=orphan`, APPLY, `kubectl rollout status deployment/${name} ${ns}`, `kubectl delete ${ns} $old`],
     };
   }
-  return { fields, reason: `a ${kind}'s selector is immutable (apps/v1); it must be deleted and created again, with a gap while pods restart`, steps: [`kubectl delete ${resource} ${s.name} ${ns}`, APPLY] };
+  return { fields, reason: `a ${kind}'s selector is immutable (apps/v1); it must be deleted and created again, with a gap while pods restart`, steps: [`kubectl delete ${kind.toLowerCase()} ${name} ${ns}`, APPLY] };
 }
 
 function job(s: Subject): Refusal | undefined {
@@ -114,7 +117,7 @@ function job(s: Subject): Refusal | undefined {
   return {
     fields,
     reason: `a Job's pod template, selector and completions are immutable; a changed Job is a new Job, so give it a new name (Migration and KafkaTopic name theirs by a hash of the spec) or delete the old one once it has finished`,
-    steps: [`kubectl delete job ${s.name} -n ${s.namespace}`, APPLY],
+    steps: [`kubectl delete job ${nameOf(s)} ${nsFlag(s)}`, APPLY],
   };
 }
 
@@ -124,7 +127,7 @@ function service(s: Subject): Refusal | undefined {
   return {
     fields,
     reason: `a Service's clusterIP cannot change once set (e.g. to or from headless 'None'); recreate it, and clients see connection errors until it is back`,
-    steps: [`kubectl delete service ${s.name} -n ${s.namespace}`, APPLY],
+    steps: [`kubectl delete service ${nameOf(s)} ${nsFlag(s)}`, APPLY],
   };
 }
 
@@ -139,20 +142,20 @@ function claim(s: Subject): Refusal | undefined {
   if (shrinks) why.push(`the claim would shrink from ${(s.before as any).spec.resources.requests.storage} to ${(s.after as any).spec.resources.requests.storage}, and volumes cannot shrink`);
   if (fields.some((f) => f.startsWith('spec.storageClassName'))) why.push('its storage class would change, but a bound volume stays where it is');
   why.push('a claim only allows its size to grow; copy the data to a new claim with another name, then switch the pods to it');
-  return { fields, reason: why.join('; '), steps: [`kubectl get pvc ${s.name} -n ${s.namespace} -o wide   # note the volume before anything else`] };
+  return { fields, reason: why.join('; '), steps: [`kubectl get pvc ${nameOf(s)} ${nsFlag(s)} -o wide   # note the volume before anything else`] };
 }
 
 function storageClass(s: Subject): Refusal | undefined {
   const fields = s.changes.filter((c) => STORAGECLASS_IMMUTABLE.test(c.path)).map((c) => c.path);
   if (fields.length === 0) return undefined;
-  return { fields, reason: `a StorageClass's provisioner, parameters, reclaimPolicy and volumeBindingMode are immutable; existing volumes keep the old ones`, steps: [`kubectl delete storageclass ${s.name}`, APPLY] };
+  return { fields, reason: `a StorageClass's provisioner, parameters, reclaimPolicy and volumeBindingMode are immutable; existing volumes keep the old ones`, steps: [`kubectl delete storageclass ${nameOf(s)}`, APPLY] };
 }
 
 const RULES: Record<string, (s: Subject) => Refusal | undefined> = {
   StatefulSet: statefulSet,
-  Deployment: (s) => selectorOnly('Deployment', s),
-  DaemonSet: (s) => selectorOnly('DaemonSet', s),
-  ReplicaSet: (s) => selectorOnly('ReplicaSet', s),
+  Deployment: selectorOnly,
+  DaemonSet: selectorOnly,
+  ReplicaSet: selectorOnly,
   Job: job,
   Service: service,
   PersistentVolumeClaim: claim,
@@ -160,6 +163,6 @@ const RULES: Record<string, (s: Subject) => Refusal | undefined> = {
 };
 
 export function refusal(subject: Subject): Refusal | undefined {
-  return RULES[subject.kind]?.(subject);
+  return RULES[subject.after.kind]?.(subject);
 }
 

@@ -52,7 +52,8 @@ function identity(m: Manifest): string {
   return `${groupKind(m)}/${namespaceOf(m)}/${m.metadata?.name}`;
 }
 
-function appOf(r: ManifestRecord): string {
+/** The app a record belongs to; records read back from YAML know only their file, `<app>.yaml`. */
+export function appOf(r: Pick<ManifestRecord, 'app' | 'file'>): string {
   return r.app ?? r.file.replace(/\.(ya?ml|json)$/, '');
 }
 
@@ -97,7 +98,7 @@ function planApp(plan: Plan, app: string, was: readonly ManifestRecord[], now: r
     }
     const object = describe(r.manifest);
     changed.push({ object, kind: r.manifest.kind, changes, rollsPods: changes.some((c) => /^spec\.(template|jobTemplate)\b/.test(c.path)) });
-    const blocked = refusal({ kind: r.manifest.kind, name: r.manifest.metadata.name ?? '', namespace: namespaceOf(r.manifest), before: old.manifest, after: r.manifest, changes });
+    const blocked = refusal({ before: old.manifest, after: r.manifest, changes });
     if (blocked) plan.refused.push({ app, object, fields: blocked.fields, reason: blocked.reason, steps: fill(blocked.steps) });
     risks.push(...changeRisks(old.manifest, r.manifest));
   }

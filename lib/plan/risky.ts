@@ -6,8 +6,8 @@
  */
 import { describe, Manifest, ManifestRecord } from '../synth/manifest';
 import { namespaceOf, podTemplate } from '../validation/pods';
-import { APPLY, APPLY_NO_PRUNE } from './immutable';
 import { podReferences } from '../validation/references';
+import { APPLY, APPLY_NO_PRUNE } from './immutable';
 
 export interface Risk {
   readonly object: string;

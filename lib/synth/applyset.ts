@@ -30,16 +30,20 @@ export function applySetParentName(app: string): string {
   return `${app}-applyset`;
 }
 
+/** The API group of `group/version`; '' for the core group's plain `v1`. */
+function apiGroup(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+}
+
 /** `Kind` for the core group, `Kind.group` otherwise: kubectl's GroupKind string. */
 export function groupKind(m: Pick<Manifest, 'apiVersion' | 'kind'>): string {
-  const group = m.apiVersion.includes('/') ? m.apiVersion.split('/')[0] : '';
+  const group = apiGroup(m.apiVersion);
   return group ? `${m.kind}.${group}` : m.kind;
 }
 
 /** kubectl's id: base64url(sha256(<name>.<namespace>.<kind>.<group>)), wrapped as `applyset-…-v1`. */
 export function applySetId(parent: Pick<Manifest, 'apiVersion' | 'kind' | 'metadata'>): string {
-  const group = parent.apiVersion.includes('/') ? parent.apiVersion.split('/')[0] : '';
-  const key = [parent.metadata.name ?? '', parent.metadata.namespace ?? '', parent.kind, group].join('.');
+  const key = [parent.metadata.name ?? '', parent.metadata.namespace ?? '', parent.kind, apiGroup(parent.apiVersion)].join('.');
   return `applyset-${createHash('sha256').update(key).digest('base64url')}-v1`;
 }
 
