@@ -6,7 +6,7 @@
  */
 import { applyCommand, groupKind, isApplySetParent, PARENT_DATA } from '../synth/applyset';
 import { describe, Manifest, ManifestRecord } from '../synth/manifest';
-import { namespaceOf } from '../validation/pods';
+import { namespaceOf, pushTo } from '../validation/pods';
 import { diffManifests, FieldChange, formatChange } from './diff';
 import { APPLY, APPLY_NO_PRUNE, refusal } from './immutable';
 import { changeRisks, removalRisks, Risk } from './risky';
@@ -59,7 +59,7 @@ export function appOf(r: Pick<ManifestRecord, 'app' | 'file'>): string {
 
 function byApp(records: readonly ManifestRecord[]): Map<string, ManifestRecord[]> {
   const out = new Map<string, ManifestRecord[]>();
-  for (const r of records) out.set(appOf(r), [...(out.get(appOf(r)) ?? []), r]);
+  for (const r of records) pushTo(out, appOf(r), r);
   return out;
 }
 

@@ -44,8 +44,8 @@ function key(kind: string, ns: string, name: string): string {
 }
 
 /** Who references each ConfigMap, Secret and PVC, by `Kind/namespace/name`. */
-function referrers(records: readonly ManifestRecord[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+function referrers(records: readonly ManifestRecord[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
   for (const r of records) {
     const pod = podTemplate(r);
     if (!pod) continue;
@@ -53,7 +53,7 @@ function referrers(records: readonly ManifestRecord[]): Map<string, string[]> {
     for (const ref of podReferences(pod)) {
       if (ref.optional || ref.kind === 'ServiceAccount') continue;
       const k = key(ref.kind, ns, ref.name);
-      out.set(k, [...new Set([...(out.get(k) ?? []), describe(r.manifest)])]);
+      out.set(k, (out.get(k) ?? new Set()).add(describe(r.manifest)));
     }
   }
   return out;
@@ -70,12 +70,12 @@ export function removalRisks(removed: readonly Manifest[], before: readonly Mani
     const ns = namespaceOf(m);
     const k = key(m.kind, ns, m.metadata.name ?? '');
     if (m.kind === 'Secret' || m.kind === 'ConfigMap' || m.kind === 'PersistentVolumeClaim') {
-      const users = stillNeeded.get(k);
-      if (users) {
+      const users = [...(stillNeeded.get(k) ?? [])];
+      if (users.length > 0) {
         out.push({ object, reason: `leaves the code but ${users.join(', ')} still use${users.length === 1 ? 's' : ''} it: pruning deletes it and their pods fail to start; create it outside the app first (and declare it external), or keep it in the code`, steps: [] });
         continue;
       }
-      const oldUsers = (neededBefore.get(k) ?? []).filter((u) => present.has(u));
+      const oldUsers = [...(neededBefore.get(k) ?? [])].filter((u) => present.has(u));
       if (oldUsers.length > 0 && m.kind !== 'PersistentVolumeClaim') {
         out.push({
           object,

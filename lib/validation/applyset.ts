@@ -7,11 +7,12 @@
 import { APPLYSET, applySetId, groupKind, isApplySetParent } from '../synth/applyset';
 import { ManifestRecord } from '../synth/manifest';
 import { Finding, finding } from './finding';
+import { pushTo } from './pods';
 
 export function checkApplySets(records: readonly ManifestRecord[]): Finding[] {
   const out: Finding[] = [];
   const byFile = new Map<string, ManifestRecord[]>();
-  for (const r of records) byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
+  for (const r of records) pushTo(byFile, r.file, r);
   for (const [file, inFile] of byFile) {
     for (const r of inFile) {
       if (r.manifest.metadata?.labels?.[APPLYSET.partOf] !== undefined) {

@@ -120,8 +120,8 @@ export class PodIndex {
   public constructor(pods: readonly PodTemplateRef[]) {
     for (const pod of pods) {
       const ns = namespaceOf(pod.record.manifest);
-      push(this.byNamespace, ns, pod);
-      for (const [k, v] of Object.entries(pod.labels)) push(this.byLabel, `${ns}\0${k}\0${v}`, pod);
+      pushTo(this.byNamespace, ns, pod);
+      for (const [k, v] of Object.entries(pod.labels)) pushTo(this.byLabel, `${ns}\0${k}\0${v}`, pod);
     }
   }
 
@@ -139,7 +139,8 @@ export class PodIndex {
   }
 }
 
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+/** Appends to the list under `key`, in place: grouping stays linear in the number of items. */
+export function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);

@@ -6,7 +6,7 @@
 import { LABEL } from '../labels';
 import { ManifestRecord } from '../synth/manifest';
 import { Finding, finding } from './finding';
-import { allContainers, join, namespaceOf, PodIndex, PodTemplateRef } from './pods';
+import { allContainers, join, namespaceOf, PodIndex, PodTemplateRef, pushTo } from './pods';
 
 export interface PracticeOptions {
   /** Require spread for workloads with 2+ replicas (production). */
@@ -23,7 +23,7 @@ export function checkPractice(records: readonly ManifestRecord[], pods: readonly
   // Relate each Service, NetworkPolicy and PDB to its pods once, through the index.
   const servicesOf = new Map<PodTemplateRef, ManifestRecord[]>();
   for (const svc of ofKind('Service')) {
-    for (const pod of index.matching(namespaceOf(svc.manifest), (svc.manifest as any).spec?.selector)) servicesOf.set(pod, [...(servicesOf.get(pod) ?? []), svc]);
+    for (const pod of index.matching(namespaceOf(svc.manifest), (svc.manifest as any).spec?.selector)) pushTo(servicesOf, pod, svc);
   }
   const selectedBy = (kind: string, selectorOf: (spec: any) => any) =>
     new Set(ofKind(kind).flatMap((r) => index.matching(namespaceOf(r.manifest), selectorOf((r.manifest as any).spec ?? {}))));
