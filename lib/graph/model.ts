@@ -9,7 +9,7 @@ import { isApplySetParent } from '../synth/applyset';
 import { Manifest, ManifestRecord } from '../synth/manifest';
 import { namespaceLevel } from '../validation/pod-security';
 import { namespaceOf, PodIndex, podTemplate, PodTemplateRef } from '../validation/pods';
-import { podReferences } from '../validation/references';
+import { madeByKubernetes, podReferences } from '../validation/references';
 
 export type NodeKind = 'workload' | 'service' | 'ingress' | 'config' | 'secret' | 'claim' | 'outside';
 export type EdgeKind = 'selects' | 'routes' | 'mounts' | 'reads' | 'connects' | 'allowed' | 'refused';
@@ -108,8 +108,9 @@ export function buildGraph(records: readonly ManifestRecord[]): SystemGraph {
       addNode({ id: cid, kind: 'claim', namespace: ns, lines: [`PVCs ${t.metadata.name}-${m.metadata.name}-N`, t.spec?.resources?.requests?.storage ?? ''].filter(Boolean) });
       addEdge({ from: workloadId(p), to: cid, kind: 'mounts' });
     }
+    // Objects in the output were added above; a reference adds a node only for what is made outside the synth.
     for (const ref of podReferences(p)) {
-      if (ref.kind === 'ServiceAccount' || (ref.kind === 'ConfigMap' && ref.name === 'kube-root-ca.crt')) continue;
+      if (ref.kind === 'ServiceAccount' || madeByKubernetes(ref)) continue;
       const target = `${ref.kind}/${ns}/${ref.name}`;
       const kind: NodeKind = ref.kind === 'Secret' ? 'secret' : ref.kind === 'ConfigMap' ? 'config' : 'claim';
       addNode({ id: target, kind, namespace: ns, lines: [`${ref.kind === 'PersistentVolumeClaim' ? 'PVC' : ref.kind} ${ref.name}`, 'made outside the synth'], external: true });

@@ -4,7 +4,7 @@
  * server refuses and every risky one flagged. Works on plain records, so it
  * can compare any two folders of YAML.
  */
-import { applyCommand, groupKind, isApplySetParent, PARENT_DATA } from '../synth/applyset';
+import { applyCommandLine, groupKind, isApplySetParent, PARENT_DATA } from '../synth/applyset';
 import { describe, Manifest, ManifestRecord } from '../synth/manifest';
 import { namespaceOf, pushTo } from '../validation/pods';
 import { diffManifests, FieldChange, formatChange } from './diff';
@@ -79,7 +79,7 @@ function planApp(plan: Plan, app: string, was: readonly ManifestRecord[], now: r
   const current = new Set(now.map((r) => identity(r.manifest)));
   const file = `${all.outdir}/${(now[0] ?? was[0]).file}`;
   const parent = now.find((r) => isApplySetParent(r.manifest));
-  const apply = parent ? `KUBECTL_APPLYSET=true ${applyCommand(parent.manifest, file)}` : `kubectl apply -f ${file}`;
+  const apply = parent ? applyCommandLine(parent.manifest, file) : `kubectl apply -f ${file}`;
   const fill = (steps: string[]) => steps.map((s) => (s === APPLY ? apply : s === APPLY_NO_PRUNE ? `kubectl apply -f ${file}` : s));
   const added: string[] = [];
   const changed: ObjectChange[] = [];

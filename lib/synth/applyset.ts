@@ -85,6 +85,11 @@ export function applyCommand(parent: Manifest, file: string): string {
   return `kubectl apply -n ${parent.metadata.namespace} --prune --applyset=configmaps/${parent.metadata.name} -f ${file}`;
 }
 
+/** The same, with the variable kubectl still needs while ApplySets are alpha, ready to paste. */
+export function applyCommandLine(parent: Manifest, file: string): string {
+  return `KUBECTL_APPLYSET=true ${applyCommand(parent, file)}`;
+}
+
 export function isApplySetParent(m: Manifest): boolean {
   return m.metadata?.labels?.[APPLYSET.id] !== undefined;
 }

@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { Environment } from '../environment';
 import { loadSvgRenderer } from '../graph/render';
-import { applyCommand, isApplySetParent } from './applyset';
+import { applyCommandLine, isApplySetParent } from './applyset';
 import { AppDefinition, withDependencies } from './catalogue';
 import { SynthError, SynthResult, synthesize } from './synthesize';
 
@@ -34,7 +34,7 @@ export function summarize(result: SynthResult, env: Environment, apps: readonly 
   const parents = result.records.filter((r) => isApplySetParent(r.manifest));
   if (parents.length > 0) {
     lines.push(`apply and prune each app (namespaces first: kubectl apply -f ${outdir} -l pod-security.kubernetes.io/enforce):`);
-    for (const p of parents) lines.push(`  KUBECTL_APPLYSET=true ${applyCommand(p.manifest, `${outdir}/${p.file}`)}`);
+    for (const p of parents) lines.push(`  ${applyCommandLine(p.manifest, `${outdir}/${p.file}`)}`);
   }
   lines.push(`time: ${millis} ms`);
   return lines.join('\n');

@@ -24,6 +24,11 @@ export interface PodReference {
   readonly optional: boolean;
 }
 
+/** Kubernetes creates these in every namespace. */
+export function madeByKubernetes(ref: Pick<PodReference, 'kind' | 'name'>): boolean {
+  return (ref.kind === 'ServiceAccount' && ref.name === 'default') || (ref.kind === 'ConfigMap' && ref.name === 'kube-root-ca.crt');
+}
+
 /** Every ConfigMap, Secret, PVC and ServiceAccount the pod names; claim templates of its StatefulSet are not references. */
 export function podReferences(pod: PodTemplateRef): PodReference[] {
   const out: PodReference[] = [];
@@ -74,9 +79,7 @@ export function checkReferences(records: readonly ManifestRecord[], pods: readon
     const ns = namespaceOf(pod.record.manifest);
     const declared = new Set((pod.annotations[ANNOTATION.externalRefs] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
     for (const { kind, name, field, optional } of podReferences(pod)) {
-      if (optional) continue;
-      // Kubernetes creates these in every namespace.
-      if ((kind === 'ServiceAccount' && name === 'default') || (kind === 'ConfigMap' && name === 'kube-root-ca.crt')) continue;
+      if (optional || madeByKubernetes({ kind, name })) continue;
       if (present.has(`${kind}/${ns}/${name}`)) continue;
       if (declared.has(`${kind}/${name}`)) {
         external.push({ ref: `${kind}/${ns}/${name}`, usedBy: `${pod.record.manifest.kind}/${ns}/${pod.record.manifest.metadata?.name}` });
