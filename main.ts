@@ -3,6 +3,6 @@
  * `npm run synth -- --help` lists the options.
  */
 import { catalogue } from './apps/catalogue';
-import { runSynthCli } from './lib/synth/cli';
+import { runSynthCli } from './lib/tooling/synth/cli';
 
 void runSynthCli(catalogue);

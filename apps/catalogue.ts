@@ -2,7 +2,7 @@
  * Every app of the catalogue, in the order they are listed. `npm run new`
  * registers a scaffolded app here; main.ts and the benchmark read this list.
  */
-import { AppDefinition } from '../lib/synth/catalogue';
+import { AppDefinition } from '../lib/building-blocks/app-definition';
 import { kafka } from './kafka/app';
 import { logging } from './logging/app';
 import { memcached } from './memcached/app';

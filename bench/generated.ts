@@ -3,11 +3,11 @@
  * NetworkPolicy and ServiceAccount each) through the synth CLI, validation
  * and graph included: `node --require tsx/cjs bench/generated.ts <N> <outdir>`.
  */
-import { AppChart } from '../lib/app-chart';
-import { ContainerImage } from '../lib/image';
-import { AppDefinition } from '../lib/synth/catalogue';
-import { runSynthCli } from '../lib/synth/cli';
-import { WebService } from '../lib/web-service';
+import { AppChart } from '../lib/building-blocks/app-chart';
+import { ContainerImage } from '../lib/building-blocks/image';
+import { AppDefinition } from '../lib/building-blocks/app-definition';
+import { runSynthCli } from '../lib/tooling/synth/cli';
+import { WebService } from '../lib/workloads/web-service';
 
 const count = Number(process.argv[2] ?? '10');
 const outdir = process.argv[3] ?? '.dist-bench';

@@ -3,10 +3,10 @@
  * then validated as the synth does, in a fresh process (cold: schema cache on
  * disk, nothing compiled in memory). Prints milliseconds.
  */
-import { Environment } from '../lib/environment';
-import { collectManifests } from '../lib/synth/collect';
-import { buildApps } from '../lib/synth/synthesize';
-import { validateManifests } from '../lib/validation';
+import { Environment } from '../lib/building-blocks/environment';
+import { collectManifests } from '../lib/tooling/synth/collect';
+import { buildApps } from '../lib/tooling/synth/synthesize';
+import { validateManifests } from '../lib/tooling/validation';
 import { catalogue } from '../apps/catalogue';
 
 const records = collectManifests(buildApps(Environment.LOCAL, catalogue));

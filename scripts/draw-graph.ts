@@ -6,9 +6,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { catalogue } from '../apps/catalogue';
-import { Environment } from '../lib/environment';
-import { loadSvgRenderer } from '../lib/graph/render';
-import { synthesize } from '../lib/synth/synthesize';
+import { Environment } from '../lib/building-blocks/environment';
+import { loadSvgRenderer } from '../lib/tooling/graph/render';
+import { synthesize } from '../lib/tooling/synth/synthesize';
 
 const DOCS_GRAPH = path.join('docs', 'graph.svg');
 

@@ -7,8 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { Command } from 'commander';
-import { ContainerImage } from '../lib/image';
-import { checkDnsLabel, checkPort } from '../lib/names';
+import { ContainerImage } from '../lib/building-blocks/image';
+import { checkDnsLabel, checkPort } from '../lib/building-blocks/names';
 
 export function scaffold(root: string, name: string, opts: { image: string; port: string; uid: string; health: string }): string[] {
   checkDnsLabel('new service', 'name', name);
@@ -48,10 +48,10 @@ function appSource(name: string, variable: string, image: string, uid: number, p
   return `/**
  * ${name}: scaffolded by \`npm run new\`. See README.md beside this file.
  */
-import { AppChart } from '../../lib/app-chart';
-import { ContainerImage } from '../../lib/image';
-import { AppDefinition } from '../../lib/synth/catalogue';
-import { WebService } from '../../lib/web-service';
+import { AppChart } from '../../lib/building-blocks/app-chart';
+import { ContainerImage } from '../../lib/building-blocks/image';
+import { AppDefinition } from '../../lib/building-blocks/app-definition';
+import { WebService } from '../../lib/workloads/web-service';
 
 export const ${variable}: AppDefinition = {
   name: '${name}',
@@ -73,7 +73,7 @@ export const ${variable}: AppDefinition = {
 
 function testSource(name: string, variable: string): string {
   return `import { ${variable} } from '../../apps/${name}/app';
-import { Environment } from '../../lib/environment';
+import { Environment } from '../../lib/building-blocks/environment';
 import { find, findingsOf, selects, synthApps } from '../helpers';
 
 describe('${name} app', () => {

@@ -1,5 +1,5 @@
 /** `npm run plan`: what an apply of the current code would change; see lib/plan/cli.ts. */
 import { catalogue } from '../apps/catalogue';
-import { runPlanCli } from '../lib/plan/cli';
+import { runPlanCli } from '../lib/tooling/plan/cli';
 
 process.exitCode = runPlanCli(catalogue);

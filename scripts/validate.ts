@@ -1,4 +1,4 @@
 /** Entry point of `npm run validate`. */
-import { runValidateCli } from '../lib/validation/cli';
+import { runValidateCli } from '../lib/tooling/validation/cli';
 
 runValidateCli();

@@ -7,13 +7,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Construct } from 'constructs';
-import { AppChart, AppChartProps } from '../lib/app-chart';
-import { Environment } from '../lib/environment';
-import { AppDefinition } from '../lib/synth/catalogue';
-import { collectManifests } from '../lib/synth/collect';
-import { Manifest, ManifestRecord } from '../lib/synth/manifest';
-import { buildApps } from '../lib/synth/synthesize';
-import { validateManifests } from '../lib/validation';
+import { AppChart, AppChartProps } from '../lib/building-blocks/app-chart';
+import { Environment } from '../lib/building-blocks/environment';
+import { AppDefinition } from '../lib/building-blocks/app-definition';
+import { collectManifests } from '../lib/tooling/synth/collect';
+import { Manifest, ManifestRecord } from '../lib/tooling/manifest/manifest';
+import { buildApps } from '../lib/tooling/synth/synthesize';
+import { validateManifests } from '../lib/tooling/validation';
 
 export function synthApps(apps: readonly AppDefinition[], env: Environment = Environment.LOCAL): ManifestRecord[] {
   return collectManifests(buildApps(env, apps));

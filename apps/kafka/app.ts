@@ -6,11 +6,11 @@
  * See README.md beside this file.
  */
 import { Construct } from 'constructs';
-import { AppChart } from '../../lib/app-chart';
-import { Environment } from '../../lib/environment';
-import { KafkaCluster } from '../../lib/kafka/kafka-cluster';
-import { NetworkPeers } from '../../lib/network-policy';
-import { AppDefinition } from '../../lib/synth/catalogue';
+import { AppChart } from '../../lib/building-blocks/app-chart';
+import { Environment } from '../../lib/building-blocks/environment';
+import { KafkaCluster } from '../../lib/workloads/kafka/kafka-cluster';
+import { NetworkPeers } from '../../lib/building-blocks/network-policy';
+import { AppDefinition } from '../../lib/building-blocks/app-definition';
 
 export const KAFKA_CLIENT_LABEL = 'shipshape.dev/kafka-client';
 

@@ -2,10 +2,10 @@
  * Node log shipping: fluent-bit on every node, in its own namespace, the only
  * app of the catalogue with a Pod Security exemption. See README.md beside this file.
  */
-import { AppChart } from '../../lib/app-chart';
-import { LogShipper } from '../../lib/log-shipper';
-import { PodSecurityLevel } from '../../lib/security';
-import { AppDefinition } from '../../lib/synth/catalogue';
+import { AppChart } from '../../lib/building-blocks/app-chart';
+import { LogShipper } from '../../lib/workloads/log-shipper';
+import { PodSecurityLevel } from '../../lib/vocabulary/pod-security-level';
+import { AppDefinition } from '../../lib/building-blocks/app-definition';
 
 export const logging: AppDefinition = {
   name: 'logging',

@@ -4,10 +4,10 @@
  * (as the Bitnami chart's allowExternal=false); our own constructs use
  * `cache.allowFrom(workload)` instead.
  */
-import { AppChart } from '../../lib/app-chart';
-import { MemcachedCluster } from '../../lib/memcached-cluster';
-import { NetworkPeers } from '../../lib/network-policy';
-import { AppDefinition } from '../../lib/synth/catalogue';
+import { AppChart } from '../../lib/building-blocks/app-chart';
+import { MemcachedCluster } from '../../lib/workloads/memcached-cluster';
+import { NetworkPeers } from '../../lib/building-blocks/network-policy';
+import { AppDefinition } from '../../lib/building-blocks/app-definition';
 
 export const CLIENT_LABEL = 'shipshape.dev/memcached-client';
 

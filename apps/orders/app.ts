@@ -6,17 +6,17 @@
  * podinfo stands in for your image; see README.md beside this file.
  */
 import { kafka } from '../kafka/app';
-import { AppChart } from '../../lib/app-chart';
-import { ContainerImage } from '../../lib/image';
-import { KafkaTopic } from '../../lib/kafka/kafka-topic';
-import { MemcachedCluster } from '../../lib/memcached-cluster';
-import { EnvValue } from '../../lib/env-value';
-import { Migration } from '../../lib/migration/migration';
-import { Probe } from '../../lib/probes';
-import { ResourcePreset } from '../../lib/resources';
-import { AppDefinition } from '../../lib/synth/catalogue';
-import { WebService } from '../../lib/web-service';
-import { Worker } from '../../lib/worker';
+import { AppChart } from '../../lib/building-blocks/app-chart';
+import { ContainerImage } from '../../lib/building-blocks/image';
+import { KafkaTopic } from '../../lib/workloads/kafka/kafka-topic';
+import { MemcachedCluster } from '../../lib/workloads/memcached-cluster';
+import { EnvValue } from '../../lib/building-blocks/env-value';
+import { Migration } from '../../lib/workloads/migration/migration';
+import { Probe } from '../../lib/building-blocks/probes';
+import { ResourcePreset } from '../../lib/building-blocks/resources';
+import { AppDefinition } from '../../lib/building-blocks/app-definition';
+import { WebService } from '../../lib/workloads/web-service';
+import { Worker } from '../../lib/workloads/worker';
 
 const PODINFO = ContainerImage.of('ghcr.io/stefanprodan/podinfo:6.7.1', { uid: 100, gid: 101 });
 

@@ -3,20 +3,20 @@
  * brings up and that you can log in to. See README.md beside this file.
  */
 import { Construct } from 'constructs';
-import { AppChart } from '../../lib/app-chart';
-import { Environment } from '../../lib/environment';
-import { EnvValue } from '../../lib/env-value';
-import { ContainerImage } from '../../lib/image';
-import { WebIngress } from '../../lib/ingress';
-import { ExternalMongoDatabase, ExternalMongoDatabaseProps } from '../../lib/mongodb/external-mongo-database';
-import { MongoBackup } from '../../lib/mongodb/mongo-backup';
-import { MongoReplicaSet } from '../../lib/mongodb/mongo-replica-set';
-import { Probe } from '../../lib/probes';
-import { ResourcePreset } from '../../lib/resources';
-import { WorkloadService } from '../../lib/service';
-import { ShutdownPolicy } from '../../lib/shutdown';
-import { AppDefinition } from '../../lib/synth/catalogue';
-import { Workload } from '../../lib/workload';
+import { AppChart } from '../../lib/building-blocks/app-chart';
+import { Environment } from '../../lib/building-blocks/environment';
+import { EnvValue } from '../../lib/building-blocks/env-value';
+import { ContainerImage } from '../../lib/building-blocks/image';
+import { WebIngress } from '../../lib/building-blocks/ingress';
+import { ExternalMongoDatabase, ExternalMongoDatabaseProps } from '../../lib/workloads/mongodb/external-mongo-database';
+import { MongoBackup } from '../../lib/workloads/mongodb/mongo-backup';
+import { MongoReplicaSet } from '../../lib/workloads/mongodb/mongo-replica-set';
+import { Probe } from '../../lib/building-blocks/probes';
+import { ResourcePreset } from '../../lib/building-blocks/resources';
+import { WorkloadService } from '../../lib/building-blocks/service';
+import { ShutdownPolicy } from '../../lib/building-blocks/shutdown';
+import { AppDefinition } from '../../lib/building-blocks/app-definition';
+import { Workload } from '../../lib/building-blocks/workload';
 
 export const ROCKETCHAT_PORT = 3000;
 

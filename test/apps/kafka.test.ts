@@ -1,5 +1,5 @@
 import { kafka, KAFKA_CLIENT_LABEL } from '../../apps/kafka/app';
-import { Environment } from '../../lib/environment';
+import { Environment } from '../../lib/building-blocks/environment';
 import { find, findAll, selects, synthApps, testGateAndSnapshot } from '../helpers';
 
 describe('kafka app', () => {

@@ -1,13 +1,13 @@
 import { logging } from '../../apps/logging/app';
-import { Environment } from '../../lib/environment';
-import { ContainerImage } from '../../lib/image';
-import { LogBackend, LogShipper } from '../../lib/log-shipper';
-import { NetworkPeers } from '../../lib/network-policy';
-import { ResourcePreset } from '../../lib/resources';
-import { PodSecurityLevel } from '../../lib/security';
-import { Volume } from '../../lib/volumes';
-import { Workload, WorkloadKind } from '../../lib/workload';
-import { validateManifests } from '../../lib/validation';
+import { Environment } from '../../lib/building-blocks/environment';
+import { ContainerImage } from '../../lib/building-blocks/image';
+import { LogBackend, LogShipper } from '../../lib/workloads/log-shipper';
+import { NetworkPeers } from '../../lib/building-blocks/network-policy';
+import { ResourcePreset } from '../../lib/building-blocks/resources';
+import { PodSecurityLevel } from '../../lib/vocabulary/pod-security-level';
+import { Volume } from '../../lib/building-blocks/volumes';
+import { Workload, WorkloadKind } from '../../lib/building-blocks/workload';
+import { validateManifests } from '../../lib/tooling/validation';
 import { find, findingsOf, manifests, synthApps, synthChart } from '../helpers';
 
 describe('logging app', () => {

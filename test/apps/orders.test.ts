@@ -1,6 +1,6 @@
 import { kafka } from '../../apps/kafka/app';
 import { orders } from '../../apps/orders/app';
-import { Environment } from '../../lib/environment';
+import { Environment } from '../../lib/building-blocks/environment';
 import { find, findAll, findingsOf, manifests, synthApps } from '../helpers';
 
 describe('orders example app', () => {

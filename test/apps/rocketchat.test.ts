@@ -1,6 +1,6 @@
 import { rocketChatApp, rocketchat } from '../../apps/rocketchat/app';
-import { SecretSource } from '../../lib/secrets';
-import { Environment } from '../../lib/environment';
+import { SecretSource } from '../../lib/building-blocks/secrets';
+import { Environment } from '../../lib/building-blocks/environment';
 import { find, findAll, findingsOf, manifests, selects, synthApps, testGateAndSnapshot } from '../helpers';
 
 const SECRET_VAR = 'ROCKETCHAT_MONGODB_SECRET';

@@ -1,0 +1,135 @@
+/**
+ * One container, rendered with everything production needs: pinned image,
+ * IfNotPresent pulls, the restricted security context, explicit resources,
+ * probes, a read-only root with emptyDir for the paths the image writes, and
+ * a command whose signals reach the program.
+ */
+import * as k8s from '../../imports/k8s';
+import { EnvValue } from './env-value';
+import { ContainerImage } from './image';
+import { checkDnsLabel, checkPort, checkPortName } from './names';
+import { Probes } from './probes';
+import { renderResources, resolveResources, ResourcePreset, Resources } from './resources';
+import { restrictedContainerSecurityContext } from './security';
+import { checkSignalPropagation, InitProcess } from './signals';
+import { ShutdownPolicy } from './shutdown';
+
+export interface ContainerPort {
+  /** Port name, referred to by Services and probes. */
+  readonly name: string;
+  readonly port: number;
+  /** @default TCP */
+  readonly protocol?: 'TCP' | 'UDP';
+}
+
+export interface VolumeMount {
+  /** The pod volume's name. */
+  readonly volume: string;
+  readonly path: string;
+  /** @default true */
+  readonly readOnly?: boolean;
+  /** @default - the whole volume */
+  readonly subPath?: string;
+}
+
+export interface ContainerProps {
+  /** Container name, a DNS label. */
+  readonly name: string;
+  readonly image: ContainerImage;
+  /**
+   * The program and its arguments, in exec form.
+   * @default - the image's entrypoint
+   */
+  readonly command?: readonly string[];
+  /** @default - the image's cmd */
+  readonly args?: readonly string[];
+  /** @default - none */
+  readonly env?: Readonly<Record<string, EnvValue>>;
+  /** @default - none */
+  readonly ports?: readonly ContainerPort[];
+  /** A preset or explicit values; required, so that no container runs unbounded. */
+  readonly resources: ResourcePreset | Resources;
+  /**
+   * Health probes; long-running containers need at least one.
+   * @default - none, which the workload refuses for long-running containers
+   */
+  readonly probes?: Probes;
+  /**
+   * Paths the image writes to; each gets an emptyDir so the root filesystem stays read-only.
+   * @default - none
+   */
+  readonly writablePaths?: readonly string[];
+  /** @default - none */
+  readonly mounts?: readonly VolumeMount[];
+  /** @default - the image's */
+  readonly workingDir?: string;
+}
+
+/** A pod-scoped name for the emptyDir of a writable path. */
+export function writableVolumeName(container: string, path: string): string {
+  const slug = path.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase() || 'root';
+  return `${container}-${slug}`.slice(0, 63).replace(/-$/, '');
+}
+
+export interface RenderContext {
+  readonly owner: string;
+  readonly shutdown?: ShutdownPolicy;
+  readonly initProcess: InitProcess;
+}
+
+export function renderContainer(props: ContainerProps, ctx: RenderContext): k8s.Container {
+  const owner = `${ctx.owner} container '${props.name}'`;
+  checkDnsLabel(owner, 'name', props.name);
+  checkSignalPropagation(owner, props.command, props.args);
+  const ports = (props.ports ?? []).map((p) => ({
+    name: checkPortName(owner, p.name),
+    containerPort: checkPort(owner, `port '${p.name}'`, p.port),
+    protocol: p.protocol ?? 'TCP',
+  }));
+  const command = props.command && ctx.initProcess.prefix.length > 0 ? [...ctx.initProcess.prefix, ...props.command] : props.command;
+  // Order as written: Kubernetes expands $(VAR) only from variables defined earlier.
+  const env = Object.entries(props.env ?? {}).map(([name, value]) => value.render(name));
+  checkEnvReferences(owner, env);
+  const mounts: k8s.VolumeMount[] = [
+    ...(props.mounts ?? []).map((m) => ({ name: m.volume, mountPath: m.path, readOnly: m.readOnly ?? true, subPath: m.subPath })),
+    ...(props.writablePaths ?? []).map((path) => ({ name: writableVolumeName(props.name, path), mountPath: path })),
+  ];
+  const resources = renderResources(resolveResources(owner, props.resources));
+  return {
+    name: props.name,
+    image: props.image.reference,
+    imagePullPolicy: 'IfNotPresent',
+    command: command ? [...command] : undefined,
+    args: props.args ? [...props.args] : undefined,
+    workingDir: props.workingDir,
+    env: env.length > 0 ? env : undefined,
+    ports: ports.length > 0 ? ports : undefined,
+    resources: {
+      requests: mapQuantities(resources.requests),
+      limits: mapQuantities(resources.limits),
+    },
+    livenessProbe: props.probes?.liveness?.render(),
+    readinessProbe: props.probes?.readiness?.render(),
+    startupProbe: props.probes?.startup?.render(),
+    lifecycle: ctx.shutdown?.lifecycle(),
+    securityContext: restrictedContainerSecurityContext({ uid: props.image.uid, gid: props.image.gid }),
+    volumeMounts: mounts.length > 0 ? mounts : undefined,
+  };
+}
+
+function mapQuantities(values: Record<string, string>): Record<string, k8s.Quantity> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
+}
+
+/** A `$(VAR)` in a value expands only if VAR is defined earlier; otherwise the literal text is passed on. */
+export function checkEnvReferences(owner: string, env: readonly k8s.EnvVar[]): void {
+  const defined = new Set<string>();
+  for (const e of env) {
+    for (const m of (e.value ?? '').matchAll(/(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
+      if (!defined.has(m[1])) {
+        throw new Error(`${owner}: env ${e.name} refers to $(${m[1]}), which is not defined before it; define ${m[1]} earlier in env`);
+      }
+    }
+    defined.add(e.name);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Environment variables: plain values, or references that keep secret values
+ * out of the manifest. A secret reference also tells the pod which Secret it
+ * depends on, for the config hash and the reference check.
+ */
+import * as k8s from '../../imports/k8s';
+import { SecretRef } from './secrets';
+
+export class EnvValue {
+  public static value(value: string | number | boolean): EnvValue {
+    return new EnvValue({ value: String(value) });
+  }
+
+  /** A key of a Secret, never copied into the manifest. */
+  public static fromSecret(secret: SecretRef, key: string): EnvValue {
+    secret.assertKey(key);
+    return new EnvValue({ valueFrom: { secretKeyRef: { name: secret.name, key } } }, secret);
+  }
+
+  /** A key of a ConfigMap. */
+  public static fromConfigMap(name: string, key: string): EnvValue {
+    return new EnvValue({ valueFrom: { configMapKeyRef: { name, key } } });
+  }
+
+  /** A field of the pod, e.g. `status.podIP` or `metadata.name`. */
+  public static fromField(fieldPath: string): EnvValue {
+    return new EnvValue({ valueFrom: { fieldRef: { fieldPath } } });
+  }
+
+  /** A resource of the container, e.g. `limits.memory` in MiB. */
+  public static fromResource(resource: string, divisor?: string): EnvValue {
+    return new EnvValue({ valueFrom: { resourceFieldRef: { resource, divisor: divisor ? k8s.Quantity.fromString(divisor) : undefined } } });
+  }
+
+  private constructor(private readonly source: Omit<k8s.EnvVar, 'name'>, public readonly secret?: SecretRef) {}
+
+  public render(name: string): k8s.EnvVar {
+    return { name, ...this.source };
+  }
+}

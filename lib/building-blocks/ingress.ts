@@ -1,0 +1,57 @@
+/**
+ * An Ingress for a Service, with an explicit IngressClass and TLS where the
+ * environment asks for it. Nothing is exposed by a LoadBalancer; the ingress
+ * controller's namespace is let in by NetworkPolicy to this port only.
+ */
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+import { recommendedLabels } from './labels';
+import { checkDnsSubdomain } from './names';
+import { NetworkPeers } from './network-policy';
+import { WorkloadService } from './service';
+
+export interface WebIngressProps {
+  readonly host: string;
+  /** The Service port name to route to. */
+  readonly portName: string;
+  /**
+   * Secret holding the TLS certificate (created by cert-manager or out of band).
+   * @default '<service>-tls' where the environment uses TLS
+   */
+  readonly tlsSecretName?: string;
+  /** @default '/' */
+  readonly path?: string;
+}
+
+export class WebIngress extends Construct {
+  public readonly host: string;
+  public readonly tls: boolean;
+
+  public constructor(scope: Construct, id: string, service: WorkloadService, props: WebIngressProps) {
+    super(scope, id);
+    const env = service.workload.env;
+    this.host = checkDnsSubdomain(`ingress '${service.name}'`, 'host', props.host);
+    this.tls = env.config.tls;
+    const port = service.ports.find((p) => p.name === props.portName);
+    if (!port) throw new Error(`ingress '${service.name}': service has no port '${props.portName}'; known: ${service.ports.map((p) => p.name).join(', ')}`);
+    new k8s.KubeIngress(this, 'resource', {
+      metadata: { name: service.name, namespace: service.workload.namespace, labels: recommendedLabels(service.workload.identity) },
+      spec: {
+        ingressClassName: env.config.ingressClassName,
+        tls: this.tls ? [{ hosts: [this.host], secretName: props.tlsSecretName ?? `${service.name}-tls` }] : undefined,
+        rules: [
+          {
+            host: this.host,
+            http: { paths: [{ path: props.path ?? '/', pathType: 'Prefix', backend: { service: { name: service.name, port: { name: port.name } } } }] },
+          },
+        ],
+      },
+    });
+    const containerPort = service.workload.containers.flatMap((c) => c.ports ?? []).find((p) => p.name === props.portName)!;
+    service.workload.allowIngressFrom(NetworkPeers.namespace(env.config.ingressControllerNamespace), [{ port: containerPort.port }]);
+  }
+
+  public get url(): string {
+    return `${this.tls ? 'https' : 'http'}://${this.host}`;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Network policy: every namespace denies all traffic by default and allows
+ * DNS; each workload then allows exactly the peers it was told about, on
+ * both sides (the server's ingress and the client's egress).
+ */
+import { Construct } from 'constructs';
+import { Lazy } from 'cdk8s';
+import * as k8s from '../../imports/k8s';
+
+/** Pods a policy rule can name. */
+export interface NetworkPeer {
+  /** Human-readable, for errors and the graph. */
+  readonly description: string;
+  readonly rule: k8s.NetworkPolicyPeer;
+}
+
+export interface PortSpec {
+  readonly port: number;
+  /** @default TCP */
+  readonly protocol?: 'TCP' | 'UDP';
+}
+
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+export class NetworkPeers {
+  /** Pods with these labels in a namespace. */
+  public static pods(description: string, namespace: string, labels: Readonly<Record<string, string>>): NetworkPeer {
+    return {
+      description,
+      rule: { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } }, podSelector: { matchLabels: { ...labels } } },
+    };
+  }
+
+  /** Pods carrying `label: "true"` in any namespace: clients that opt in, as the Bitnami charts' allowExternal=false. */
+  public static labelledClients(label: string): NetworkPeer {
+    return { description: `pods labelled ${label}=true`, rule: { namespaceSelector: {}, podSelector: { matchLabels: { [label]: 'true' } } } };
+  }
+
+  /** Every pod of a namespace (e.g. the ingress controller's). */
+  public static namespace(namespace: string): NetworkPeer {
+    return { description: `namespace ${namespace}`, rule: { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } } } };
+  }
+
+  /** Addresses outside the cluster, e.g. a managed database. */
+  public static cidr(cidr: string, except: readonly string[] = []): NetworkPeer {
+    return { description: `network ${cidr}`, rule: { ipBlock: { cidr, except: except.length > 0 ? [...except] : undefined } } };
+  }
+}
+
+interface Rule {
+  readonly peer: NetworkPeer;
+  readonly ports: readonly PortSpec[];
+}
+
+export interface WorkloadNetworkPolicyProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly podSelector: Readonly<Record<string, string>>;
+}
+
+/** The allow rules of one workload, filled in as other constructs connect to it. */
+export class WorkloadNetworkPolicy extends Construct {
+  private readonly ingress: Rule[] = [];
+  private readonly egress: Rule[] = [];
+
+  public constructor(scope: Construct, id: string, props: WorkloadNetworkPolicyProps) {
+    super(scope, id);
+    new k8s.KubeNetworkPolicy(this, 'resource', {
+      metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels } },
+      spec: {
+        podSelector: { matchLabels: { ...props.podSelector } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: Lazy.any({ produce: () => this.ingress.map((r) => ({ from: [r.peer.rule], ports: renderPorts(r.ports) })) }),
+        egress: Lazy.any({ produce: () => this.egress.map((r) => ({ to: [r.peer.rule], ports: renderPorts(r.ports) })) }),
+      },
+    });
+  }
+
+  public allowIngress(peer: NetworkPeer, ports: readonly PortSpec[]): void {
+    addRule(this.ingress, peer, ports);
+  }
+
+  public allowEgress(peer: NetworkPeer, ports: readonly PortSpec[]): void {
+    addRule(this.egress, peer, ports);
+  }
+
+  /** Rules as plain data, for the graph and tests. */
+  public get rules(): { readonly ingress: readonly Rule[]; readonly egress: readonly Rule[] } {
+    return { ingress: this.ingress, egress: this.egress };
+  }
+}
+
+function addRule(rules: Rule[], peer: NetworkPeer, ports: readonly PortSpec[]): void {
+  const key = JSON.stringify(peer.rule);
+  const existing = rules.find((r) => JSON.stringify(r.peer.rule) === key);
+  if (!existing) {
+    rules.push({ peer, ports: [...ports] });
+    return;
+  }
+  const merged = [...existing.ports];
+  for (const p of ports) if (!merged.some((m) => m.port === p.port && (m.protocol ?? 'TCP') === (p.protocol ?? 'TCP'))) merged.push(p);
+  rules[rules.indexOf(existing)] = { peer: existing.peer, ports: merged };
+}
+
+function renderPorts(ports: readonly PortSpec[]): k8s.NetworkPolicyPort[] | undefined {
+  if (ports.length === 0) return undefined;
+  return ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol ?? 'TCP' }));
+}
+
+/** The namespace baseline: deny everything, then allow DNS lookups to the cluster's resolver. */
+export function namespaceBaselinePolicies(scope: Construct, namespace: string, labels: Readonly<Record<string, string>>): void {
+  new k8s.KubeNetworkPolicy(scope, 'default-deny', {
+    metadata: { name: 'default-deny', namespace, labels: { ...labels } },
+    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+  });
+  new k8s.KubeNetworkPolicy(scope, 'allow-dns', {
+    metadata: { name: 'allow-dns', namespace, labels: { ...labels } },
+    spec: {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          ports: [
+            { port: k8s.IntOrString.fromNumber(53), protocol: 'UDP' },
+            { port: k8s.IntOrString.fromNumber(53), protocol: 'TCP' },
+          ],
+        },
+      ],
+    },
+  });
+}

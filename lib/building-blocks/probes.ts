@@ -1,0 +1,62 @@
+/**
+ * Health probes. Long-running containers must have them; constructors pick
+ * the kind that tells the truth about the process (an HTTP health path, a TCP
+ * port, or a command such as `mongosh --eval ping`).
+ */
+import * as k8s from '../../imports/k8s';
+import { checkPort } from './names';
+
+export interface ProbeTiming {
+  /** @default 0 */
+  readonly initialDelaySeconds?: number;
+  /** @default 10 */
+  readonly periodSeconds?: number;
+  /** @default 5 */
+  readonly timeoutSeconds?: number;
+  /** @default 3 */
+  readonly failureThreshold?: number;
+}
+
+export class Probe {
+  public static http(path: string, port: number | string, timing: ProbeTiming = {}): Probe {
+    if (!path.startsWith('/')) throw new Error(`probe path '${path}' must start with '/'`);
+    return new Probe({ httpGet: { path, port: portValue(port) } }, timing);
+  }
+
+  public static tcp(port: number | string, timing: ProbeTiming = {}): Probe {
+    return new Probe({ tcpSocket: { port: portValue(port) } }, timing);
+  }
+
+  /** A command in exec form; it must exit 0 when healthy. */
+  public static exec(command: readonly string[], timing: ProbeTiming = {}): Probe {
+    if (command.length === 0) throw new Error('probe command is empty; give the program and its arguments');
+    return new Probe({ exec: { command: [...command] } }, timing);
+  }
+
+  private constructor(private readonly handler: Pick<k8s.Probe, 'httpGet' | 'tcpSocket' | 'exec'>, private readonly timing: ProbeTiming) {}
+
+  public render(): k8s.Probe {
+    return {
+      ...this.handler,
+      initialDelaySeconds: this.timing.initialDelaySeconds ?? 0,
+      periodSeconds: this.timing.periodSeconds ?? 10,
+      timeoutSeconds: this.timing.timeoutSeconds ?? 5,
+      failureThreshold: this.timing.failureThreshold ?? 3,
+    };
+  }
+}
+
+/** A named port stays a name (it must match a container port); a number is checked. */
+function portValue(port: number | string): k8s.IntOrString {
+  if (typeof port === 'string') return k8s.IntOrString.fromString(port);
+  return k8s.IntOrString.fromNumber(checkPort('probe', 'port', port));
+}
+
+export interface Probes {
+  /** Restarts a stuck process. */
+  readonly liveness?: Probe;
+  /** Gates traffic: required for containers behind a Service. */
+  readonly readiness?: Probe;
+  /** Holds the other probes off during a slow first start. */
+  readonly startup?: Probe;
+}

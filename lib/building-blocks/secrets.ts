@@ -1,0 +1,201 @@
+/**
+ * Credentials. A secret value is never a literal in source and never in a
+ * production `dist/`: a workload asks for named keys and the source decides
+ * where they come from (an existing Secret, an ExternalSecret, or, only in
+ * the local environment, generated development values).
+ */
+import { createHash } from 'crypto';
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+import { ANNOTATION } from '../vocabulary/annotations';
+import { Environment } from './environment';
+
+export interface SecretKeySpec {
+  readonly key: string;
+  /** What the value is, for error messages and READMEs. */
+  readonly description: string;
+  /**
+   * How to make a value: shown in the `kubectl create secret` command, used for development values.
+   * `given` values (a connection string, an API key) cannot be made up: the user supplies them.
+   */
+  readonly generate: 'password' | 'keyfile' | 'given';
+}
+
+export interface SecretRequest {
+  /** Error-message owner, e.g. `mongodb 'rocketchat-mongodb'`. */
+  readonly owner: string;
+  /** The Secret's name when the source does not name one. */
+  readonly defaultName: string;
+  readonly namespace: string;
+  readonly keys: readonly SecretKeySpec[];
+  readonly env: Environment;
+  /** Labels for an object the source creates. */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export type SecretOrigin = 'existing' | 'external-secret' | 'development';
+
+/** A Secret a workload can read keys from. */
+export class SecretRef {
+  public constructor(
+    public readonly name: string,
+    public readonly origin: SecretOrigin,
+    public readonly keys: readonly SecretKeySpec[],
+    /** Changes when the content changes, where the synth can know it. */
+    private readonly hashSeed: string,
+  ) {}
+
+  /** True when the Secret object is not in the synth output (it is created out of band). */
+  public get external(): boolean {
+    return this.origin === 'existing';
+  }
+
+  public assertKey(key: string): void {
+    if (!this.keys.some((k) => k.key === key)) {
+      throw new Error(`secret '${this.name}' has no key '${key}'; known keys: ${this.keys.map((k) => k.key).join(', ')}`);
+    }
+  }
+
+  public hashInput(): string {
+    return `Secret/${this.name}/${this.origin}/${this.hashSeed}`;
+  }
+
+  /** The command that creates this Secret out of band, with fresh random values. */
+  public createCommand(namespace: string): string {
+    const literals = this.keys.map((k) =>
+      k.generate === 'given' ? `--from-literal=${k.key}='<${k.description}>'` : `--from-literal=${k.key}="$(openssl rand -${k.generate === 'keyfile' ? 'base64 756 | tr -d \'\\n\'' : 'hex 24'})"`,
+    );
+    return [`kubectl create secret generic ${this.name} -n ${namespace}`, ...literals].join(' \\\n    ');
+  }
+}
+
+export interface ExternalSecretProps {
+  /** The SecretStore or ClusterSecretStore that holds the values. */
+  readonly storeName: string;
+  /** @default 'ClusterSecretStore' */
+  readonly storeKind?: 'SecretStore' | 'ClusterSecretStore';
+  /** Remote key (and optional property) per Secret key; every requested key must be mapped. */
+  readonly remoteKeys: Readonly<Record<string, { readonly key: string; readonly property?: string }>>;
+  /**
+   * Name of the Secret that external-secrets creates.
+   * @default the workload's default name
+   */
+  readonly secretName?: string;
+  /** @default '1h' */
+  readonly refreshInterval?: string;
+}
+
+export abstract class SecretSource {
+  /** An existing Secret, created out of band (the error and README show the `kubectl create secret` command). */
+  public static existing(name: string): SecretSource {
+    return new ExistingSecretSource(name);
+  }
+
+  /** An ExternalSecret (external-secrets.io) that maps remote keys into a Secret. */
+  public static external(props: ExternalSecretProps): SecretSource {
+    return new ExternalSecretSource(props);
+  }
+
+  /** Generated, clearly-labelled development values; refused outside environments that allow them. */
+  public static development(): SecretSource {
+    return new DevelopmentSecretSource();
+  }
+
+  /**
+   * The name of an existing Secret from an environment variable at synth time; where it is unset,
+   * development values in environments that allow them, else an error that names the variable.
+   */
+  public static fromEnvironment(variable: string): SecretSource {
+    return new EnvironmentSecretSource(variable);
+  }
+
+  public abstract bind(scope: Construct, request: SecretRequest): SecretRef;
+}
+
+class ExistingSecretSource extends SecretSource {
+  public constructor(private readonly name: string) {
+    super();
+  }
+
+  public bind(_scope: Construct, request: SecretRequest): SecretRef {
+    return new SecretRef(this.name, 'existing', request.keys, this.name);
+  }
+}
+
+class ExternalSecretSource extends SecretSource {
+  public constructor(private readonly props: ExternalSecretProps) {
+    super();
+  }
+
+  public bind(scope: Construct, request: SecretRequest): SecretRef {
+    const name = this.props.secretName ?? request.defaultName;
+    const missing = request.keys.filter((k) => !(k.key in this.props.remoteKeys)).map((k) => k.key);
+    if (missing.length > 0) {
+      throw new Error(`${request.owner}: external secret '${name}' maps no remote key for ${missing.join(', ')}; add them to remoteKeys`);
+    }
+    const spec = {
+      refreshInterval: this.props.refreshInterval ?? '1h',
+      secretStoreRef: { name: this.props.storeName, kind: this.props.storeKind ?? 'ClusterSecretStore' },
+      target: { name, creationPolicy: 'Owner' },
+      data: request.keys.map((k) => ({ secretKey: k.key, remoteRef: { ...this.props.remoteKeys[k.key] } })),
+    };
+    new ApiObject(scope, `${name}-external-secret`, {
+      apiVersion: 'external-secrets.io/v1beta1',
+      kind: 'ExternalSecret',
+      metadata: { name, namespace: request.namespace, labels: { ...request.labels } },
+      spec,
+    });
+    return new SecretRef(name, 'external-secret', request.keys, JSON.stringify(spec));
+  }
+}
+
+class DevelopmentSecretSource extends SecretSource {
+  public bind(scope: Construct, request: SecretRequest): SecretRef {
+    if (!request.env.config.developmentSecrets) {
+      throw new Error(
+        `${request.owner}: development credentials are not allowed in environment '${request.env.name}'; ` +
+          'use SecretSource.existing(name) or SecretSource.external(...)',
+      );
+    }
+    const given = request.keys.filter((k) => k.generate === 'given');
+    if (given.length > 0) {
+      throw new Error(`${request.owner}: ${given.map((k) => `${k.key} (${k.description})`).join(', ')} cannot be generated; use SecretSource.existing(name)`);
+    }
+    const name = request.defaultName;
+    // Derived, not random: the synth stays byte-identical, and the values are
+    // labelled as not secret. They only ever exist in the local environment.
+    const stringData = Object.fromEntries(
+      request.keys.map((k) => [k.key, createHash('sha256').update(`shipshape-development/${request.namespace}/${name}/${k.key}`).digest('hex').slice(0, 32)]),
+    );
+    new k8s.KubeSecret(scope, `${name}-development-secret`, {
+      metadata: {
+        name,
+        namespace: request.namespace,
+        labels: { ...request.labels },
+        annotations: { [ANNOTATION.developmentOnly]: 'generated development values for the local environment; not secret' },
+      },
+      type: 'Opaque',
+      stringData,
+    });
+    return new SecretRef(name, 'development', request.keys, JSON.stringify(stringData));
+  }
+}
+
+class EnvironmentSecretSource extends SecretSource {
+  public constructor(private readonly variable: string) {
+    super();
+  }
+
+  public bind(scope: Construct, request: SecretRequest): SecretRef {
+    const name = process.env[this.variable];
+    if (name) return new ExistingSecretSource(name).bind(scope, request);
+    if (request.env.config.developmentSecrets) return new DevelopmentSecretSource().bind(scope, request);
+    const example = new SecretRef(request.defaultName, 'existing', request.keys, '').createCommand(request.namespace);
+    throw new Error(
+      `${request.owner}: environment '${request.env.name}' needs credentials (${request.keys.map((k) => k.key).join(', ')}); ` +
+        `set ${this.variable} to the name of an existing Secret, created for example with:\n    ${example}\n` +
+        'or pass a SecretSource.external(...) in the props',
+    );
+  }
+}

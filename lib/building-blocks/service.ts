@@ -1,0 +1,73 @@
+/**
+ * Services select pods by the stable recommended labels and target container
+ * ports by name, so a port renumbering in the container never breaks them.
+ */
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+import { recommendedLabels } from './labels';
+import { checkPort } from './names';
+import { Workload } from './workload';
+
+export interface ServicePort {
+  /** Must be the name of a container port of the workload. */
+  readonly name: string;
+  readonly port: number;
+}
+
+export interface WorkloadServiceProps {
+  readonly name: string;
+  readonly ports: readonly ServicePort[];
+  /**
+   * No cluster IP: DNS returns every pod, for peers and client-side hashing.
+   * @default false
+   */
+  readonly headless?: boolean;
+  /**
+   * Publish DNS records of pods that are not ready yet, so that members find each other while they form a cluster.
+   * @default false
+   */
+  readonly publishNotReadyAddresses?: boolean;
+}
+
+/** `<statefulSet>-<i>.<headless>.<namespace>.svc.<domain>` for each ordinal: names that survive restarts and rescheduling. */
+export function statefulPodHosts(statefulSet: string, headless: string, namespace: string, clusterDomain: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${statefulSet}-${i}.${headless}.${namespace}.svc.${clusterDomain}`);
+}
+
+export class WorkloadService extends Construct {
+  public readonly name: string;
+  public readonly ports: readonly ServicePort[];
+
+  public constructor(scope: Construct, id: string, public readonly workload: Workload, props: WorkloadServiceProps) {
+    super(scope, id);
+    this.name = props.name;
+    this.ports = props.ports;
+    const containerPorts = new Set(workload.containers.flatMap((c) => (c.ports ?? []).map((p) => p.name)));
+    for (const p of props.ports) {
+      checkPort(`service '${props.name}'`, `port '${p.name}'`, p.port);
+      if (!containerPorts.has(p.name)) {
+        throw new Error(`service '${props.name}': port '${p.name}' names no container port of ${workload.name}; known: ${[...containerPorts].join(', ') || 'none'}`);
+      }
+    }
+    new k8s.KubeService(this, 'resource', {
+      metadata: { name: props.name, namespace: workload.namespace, labels: recommendedLabels(workload.identity) },
+      spec: {
+        type: 'ClusterIP',
+        clusterIp: props.headless ? 'None' : undefined,
+        publishNotReadyAddresses: props.publishNotReadyAddresses,
+        selector: workload.selector,
+        ports: props.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP' })),
+      },
+    });
+  }
+
+  /** For a headless Service of a StatefulSet: each pod's stable DNS name, in ordinal order. */
+  public podHosts(): string[] {
+    return statefulPodHosts(this.workload.name, this.name, this.workload.namespace, this.workload.env.config.clusterDomain, this.workload.replicas);
+  }
+
+  /** The Service's cluster DNS name. */
+  public get host(): string {
+    return `${this.name}.${this.workload.namespace}.svc.${this.workload.env.config.clusterDomain}`;
+  }
+}

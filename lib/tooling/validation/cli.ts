@@ -1,0 +1,42 @@
+/**
+ * `npm run validate -- <folder> [--k8s 1.27|1.36] [--no-spread]`: the synth's
+ * gate on any folder of YAML, third-party manifests included.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { validateManifests } from '.';
+import { formatFindings } from './finding';
+import { loadManifests } from '../manifest/load';
+import { KUBERNETES_VERSIONS, KubernetesVersion } from './schema';
+
+export function runValidateCli(argv: readonly string[] = process.argv): void {
+  const program = new Command()
+    .name('npm run validate --')
+    .description('Validate a folder of Kubernetes YAML: schemas, Pod Security Standards, production practice, references.')
+    .argument('<path>', 'folder or file of YAML manifests')
+    .addOption(new Option('--k8s <version>', 'validate against one Kubernetes version only').choices([...KUBERNETES_VERSIONS]))
+    .option('--no-spread', 'do not require topology spread for workloads with 2+ replicas (non-production manifests)')
+    .exitOverride();
+  try {
+    program.parse([...argv]);
+    const opts = program.opts<{ k8s?: KubernetesVersion; spread: boolean }>();
+    const target = program.args[0];
+    const records = loadManifests(target);
+    const result = validateManifests(records, { versions: opts.k8s ? [opts.k8s] : undefined, requireSpread: opts.spread });
+    for (const e of result.exemptions) console.log(`pod security exemption: namespace '${e.namespace}' enforces '${e.level}': ${e.reason}`);
+    for (const e of result.externalRefs) console.log(`external reference: ${e.ref}, used by ${e.usedBy}`);
+    if (result.findings.length > 0) {
+      console.error(formatFindings(result.findings));
+      console.error(`${result.findings.length} finding(s) in ${records.length} object(s)`);
+      process.exitCode = 1;
+      return;
+    }
+    console.log(`${records.length} object(s) in ${target}: no findings`);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    console.error(`validate failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 2;
+  }
+}

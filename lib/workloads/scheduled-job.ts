@@ -1,0 +1,56 @@
+/**
+ * A CronJob with what production needs by default: a checked schedule and
+ * zone, no overlapping runs, a deadline for missed starts, bounded history,
+ * retries, a run deadline and a TTL, and the pod guarantees of every Workload.
+ */
+import { Construct } from 'constructs';
+import { ContainerProps } from '../building-blocks/container';
+import { CronSchedule } from '../building-blocks/cron-schedule';
+import { WorkloadIdentity } from '../building-blocks/labels';
+import { ShutdownPolicy } from '../building-blocks/shutdown';
+import { Volume } from '../building-blocks/volumes';
+import { CronOptions, JobOptions, Workload, WorkloadKind } from '../building-blocks/workload';
+
+export interface ScheduledJobProps {
+  readonly identity: Pick<WorkloadIdentity, 'name' | 'instance' | 'component'>;
+  /** Five cron fields or a macro such as `@daily`, checked at synth. */
+  readonly schedule: string;
+  /** IANA zone the schedule is read in, e.g. `Europe/Berlin`. @default - the controller manager's zone (UTC on most clusters) */
+  readonly timeZone?: string;
+  readonly containers: readonly ContainerProps[];
+  /** @default - none */
+  readonly volumes?: readonly Volume[];
+  /** What happens when a run is still going at the next time. @default 'Forbid' */
+  readonly concurrencyPolicy?: CronOptions['concurrencyPolicy'];
+  /** @default 300 */
+  readonly startingDeadlineSeconds?: number;
+  /** @default backoffLimit 2, activeDeadlineSeconds 3600, ttlSecondsAfterFinished 86400 */
+  readonly job?: JobOptions;
+  /** @default ShutdownPolicy.worker() */
+  readonly shutdown?: ShutdownPolicy;
+}
+
+export class ScheduledJob extends Construct {
+  public readonly workload: Workload;
+  public readonly schedule: CronSchedule;
+
+  public constructor(scope: Construct, id: string, props: ScheduledJobProps) {
+    super(scope, id);
+    this.schedule = CronSchedule.of(`cron job '${props.identity.instance}'`, props.schedule, props.timeZone);
+    this.workload = new Workload(this, 'workload', {
+      identity: props.identity,
+      kind: WorkloadKind.CRON_JOB,
+      containers: props.containers,
+      volumes: props.volumes,
+      shutdown: props.shutdown ?? ShutdownPolicy.worker(),
+      // A scheduled run may take longer than an ad-hoc Job, and retries less: the next run comes anyway.
+      job: { backoffLimit: 2, activeDeadlineSeconds: 3600, ...props.job },
+      cron: {
+        schedule: this.schedule.expression,
+        timeZone: this.schedule.timeZone,
+        concurrencyPolicy: props.concurrencyPolicy,
+        startingDeadlineSeconds: props.startingDeadlineSeconds,
+      },
+    });
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * A user's own HTTP service: a Deployment, a ClusterIP Service, and an
+ * Ingress where a host is given (with TLS where the environment has it),
+ * plus everything a Workload brings (security, probes, PDB, spread, policy).
+ */
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+import { AppChart } from '../building-blocks/app-chart';
+import { ConnectOptions } from '../building-blocks/connection';
+import { PerEnvironment } from '../building-blocks/environment';
+import { WebIngress } from '../building-blocks/ingress';
+import { checkCount, checkPort } from '../building-blocks/names';
+import { Probe } from '../building-blocks/probes';
+import { buildServiceContainer, ServiceContainerProps } from '../building-blocks/service-container';
+import { WorkloadService } from '../building-blocks/service';
+import { ShutdownPolicy } from '../building-blocks/shutdown';
+import { Connectable, Workload } from '../building-blocks/workload';
+
+export interface AutoscalingOptions {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Average cpu utilisation (of the request) to aim for. @default 70 */
+  readonly targetCpuPercent?: number;
+}
+
+export interface WebServiceProps extends ServiceContainerProps {
+  /** The port the container listens on; it is named `http`. */
+  readonly port: number;
+  /** The Service's port. @default 80 */
+  readonly servicePort?: number;
+  /** Path answering 200 when the process is alive and ready. @default '/healthz' */
+  readonly healthPath?: string;
+  /** A readiness path of its own, e.g. one that checks dependencies. @default healthPath */
+  readonly readinessPath?: string;
+  /** Public host name, per environment; no Ingress without one. @default - no Ingress */
+  readonly ingressHost?: string | PerEnvironment<string>;
+  /** @default ShutdownPolicy.server() (5 s drain, 20 s to finish requests) */
+  readonly shutdown?: ShutdownPolicy;
+  /** A HorizontalPodAutoscaler on cpu; the Deployment then leaves replicas to it. @default - none */
+  readonly autoscaling?: AutoscalingOptions;
+}
+
+export class WebService extends Construct {
+  public readonly workload: Workload;
+  public readonly service: WorkloadService;
+  public readonly ingress?: WebIngress;
+
+  public constructor(scope: Construct, id: string, props: WebServiceProps) {
+    super(scope, id);
+    const chart = AppChart.of(this);
+    const owner = `web service '${id}'`;
+    checkPort(owner, 'port', props.port);
+    const built = buildServiceContainer(this, id, props);
+    const health = props.healthPath ?? '/healthz';
+    const scaling = props.autoscaling;
+    if (scaling) {
+      checkCount(owner, 'autoscaling.minReplicas', scaling.minReplicas, 1, 1000);
+      checkCount(owner, 'autoscaling.maxReplicas', scaling.maxReplicas, scaling.minReplicas, 1000);
+    }
+    this.workload = new Workload(this, 'workload', {
+      identity: { name: id, instance: id, component: 'server' },
+      replicas: scaling?.minReplicas ?? built.replicas,
+      replicasManagedExternally: scaling !== undefined,
+      shutdown: props.shutdown ?? ShutdownPolicy.server(),
+      volumes: built.volumes,
+      containers: [
+        {
+          ...built.container,
+          ports: [{ name: 'http', port: props.port }],
+          probes: {
+            startup: Probe.http(health, 'http', { periodSeconds: 5, failureThreshold: 60 }),
+            liveness: Probe.http(health, 'http', { periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 }),
+            readiness: Probe.http(props.readinessPath ?? health, 'http', { periodSeconds: 5, timeoutSeconds: 3 }),
+          },
+        },
+      ],
+    });
+    this.service = new WorkloadService(this, 'service', this.workload, { name: id, ports: [{ name: 'http', port: props.servicePort ?? 80 }] });
+    if (props.ingressHost !== undefined) {
+      const host = typeof props.ingressHost === 'string' ? props.ingressHost : chart.env.pick(props.ingressHost);
+      this.ingress = new WebIngress(this, 'ingress', this.service, { host, portName: 'http' });
+    }
+    if (scaling) {
+      new k8s.KubeHorizontalPodAutoscalerV2(this, 'autoscaler', {
+        metadata: { name: id, namespace: chart.namespaceName, labels: chart.labelsFor('server') },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: id },
+          minReplicas: scaling.minReplicas,
+          maxReplicas: scaling.maxReplicas,
+          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: checkCount(owner, 'autoscaling.targetCpuPercent', scaling.targetCpuPercent ?? 70, 1, 100) } } }],
+        },
+      });
+    }
+  }
+
+  /** Puts the target's connection settings into the env and opens both network policies. */
+  public connectTo(target: Connectable, options?: ConnectOptions): this {
+    this.workload.connectTo(target, options);
+    return this;
+  }
+
+  /** Lets another workload of ours call this one. */
+  public allowFrom(client: Workload): void {
+    this.workload.allowFrom(client, [{ port: this.workload.containers[0].ports![0].port }]);
+  }
+
+  /** In-cluster URL, e.g. `http://orders.shop.svc.cluster.local`. */
+  public get url(): string {
+    return `http://${this.service.host}${this.service.ports[0].port === 80 ? '' : `:${this.service.ports[0].port}`}`;
+  }
+}

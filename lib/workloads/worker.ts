@@ -1,0 +1,44 @@
+/**
+ * A long-running process without a Service (a queue consumer, a scheduler
+ * loop): a Deployment with the worker shutdown policy (no drain, time to
+ * finish the current message) and the probes the caller knows how to answer.
+ */
+import { Construct } from 'constructs';
+import { ConnectOptions } from '../building-blocks/connection';
+import { Probes } from '../building-blocks/probes';
+import { buildServiceContainer, ServiceContainerProps } from '../building-blocks/service-container';
+import { ShutdownPolicy } from '../building-blocks/shutdown';
+import { InitProcess } from '../building-blocks/signals';
+import { Connectable, Workload } from '../building-blocks/workload';
+
+export interface WorkerProps extends ServiceContainerProps {
+  /** A worker has no port to probe by default: say how to tell it is alive (an exec command or a health port). */
+  readonly probes: Probes;
+  /** @default ShutdownPolicy.worker({ shutdownSeconds: 30 }) */
+  readonly shutdown?: ShutdownPolicy;
+  /** For processes that spawn children and do not reap them. @default InitProcess.NONE */
+  readonly initProcess?: InitProcess;
+}
+
+export class Worker extends Construct {
+  public readonly workload: Workload;
+
+  public constructor(scope: Construct, id: string, props: WorkerProps) {
+    super(scope, id);
+    const built = buildServiceContainer(this, id, props);
+    this.workload = new Workload(this, 'workload', {
+      identity: { name: id, instance: id, component: 'worker' },
+      replicas: built.replicas,
+      shutdown: props.shutdown ?? ShutdownPolicy.worker({ shutdownSeconds: 30 }),
+      initProcess: props.initProcess,
+      volumes: built.volumes,
+      containers: [{ ...built.container, probes: props.probes }],
+    });
+  }
+
+  /** Puts the target's connection settings into the env and opens both network policies. */
+  public connectTo(target: Connectable, options?: ConnectOptions): this {
+    this.workload.connectTo(target, options);
+    return this;
+  }
+}
