@@ -42,7 +42,7 @@ export class WorkloadKind {
   public static readonly JOB = new WorkloadKind('Job', true);
   /** Runs to completion on a schedule (see ScheduledJob, which checks the schedule). */
   public static readonly CRON_JOB = new WorkloadKind('CronJob', true);
-  /** `runsToCompletion`: the pods exit when done (no replicas, no probes needed, restartPolicy OnFailure). */
+  /** `runsToCompletion`: the pods exit when done (no replicas, no probes needed, restartPolicy Never). */
   private constructor(public readonly kind: string, public readonly runsToCompletion: boolean) {}
 }
 
@@ -75,7 +75,13 @@ export interface JobOptions {
   readonly backoffLimit?: number;
   /** Seconds before a running Job is stopped. @default 600 */
   readonly activeDeadlineSeconds?: number;
-  /** Seconds a finished Job is kept for its logs. @default 86400 */
+  /**
+   * Seconds a finished Job is kept. Only for a CronJob's Jobs, and then longer than the schedule's period, or the
+   * TTL removes failed runs (and their logs) before `failedJobsHistoryLimit` matters. A Job declared in dist (a
+   * plain WorkloadKind.JOB) refuses it: once the TTL deleted it, the next `kubectl apply` or GitOps sync creates it
+   * again and it runs again; ApplySet prune removes superseded (renamed) Jobs instead.
+   * @default - none: a CronJob's history limits prune its Jobs
+   */
   readonly ttlSecondsAfterFinished?: number;
 }
 
@@ -219,7 +225,10 @@ export class Workload extends Construct {
       initContainers: growable ? Lazy.any({ produce: () => (allInit().length > 0 ? allInit() : undefined) }) : initContainers.length > 0 ? initContainers : undefined,
       containers,
       volumes: growable ? Lazy.any({ produce: () => (this.podVolumes.length > 0 ? volumeSpecs() : undefined) }) : this.podVolumes.length > 0 ? volumeSpecs() : undefined,
-      restartPolicy: this.kind.runsToCompletion ? 'OnFailure' : undefined,
+      // Never, not OnFailure: when the Job fails (backoffLimit, activeDeadlineSeconds) the controller deletes its active
+      // pods, and an OnFailure pod restarting in place is active, so its logs would go with it (kubernetes/website
+      // concepts/workloads/controllers/job.md; job_controller.go deleteActivePods). Failed Never pods stay.
+      restartPolicy: this.kind.runsToCompletion ? 'Never' : undefined,
     };
     const extraAnnotations = props.podAnnotations ?? {};
     const template: k8s.PodTemplateSpec = {
@@ -376,12 +385,23 @@ export class Workload extends Construct {
     this.podVolumes.push(...added);
   }
 
-  /** Retries, a run deadline and a TTL, checked, with the JobOptions defaults. */
-  private jobSpec(job: JobOptions = {}): Pick<k8s.JobSpec, 'backoffLimit' | 'activeDeadlineSeconds' | 'ttlSecondsAfterFinished'> {
+  /**
+   * Retries, a run deadline, a failure policy and an optional TTL, checked. The failure policy (beta and on by
+   * default from 1.26, GA 1.31; it requires restartPolicy Never) does not count pods killed by a disruption (drain,
+   * preemption, eviction: condition DisruptionTarget) against backoffLimit, as in the Job docs' example.
+   */
+  private jobSpec(job: JobOptions = {}): Pick<k8s.JobSpec, 'backoffLimit' | 'activeDeadlineSeconds' | 'ttlSecondsAfterFinished' | 'podFailurePolicy'> {
+    if (this.kind === WorkloadKind.JOB && job.ttlSecondsAfterFinished !== undefined) {
+      throw new Error(
+        `${this.owner}: job.ttlSecondsAfterFinished ${job.ttlSecondsAfterFinished} on a Job that lives in dist makes the next apply create it again and re-run it; ` +
+          'drop ttlSecondsAfterFinished (ApplySet prune removes superseded Jobs)',
+      );
+    }
     return {
       backoffLimit: checkCount(this.owner, 'backoffLimit', job.backoffLimit ?? 6, 0, 100),
       activeDeadlineSeconds: checkCount(this.owner, 'activeDeadlineSeconds', job.activeDeadlineSeconds ?? 600, 1),
-      ttlSecondsAfterFinished: checkCount(this.owner, 'ttlSecondsAfterFinished', job.ttlSecondsAfterFinished ?? 86400, 0),
+      ttlSecondsAfterFinished: job.ttlSecondsAfterFinished === undefined ? undefined : checkCount(this.owner, 'ttlSecondsAfterFinished', job.ttlSecondsAfterFinished, 0),
+      podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] },
     };
   }
 

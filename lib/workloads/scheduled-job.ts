@@ -1,7 +1,8 @@
 /**
  * A CronJob with what production needs by default: a checked schedule and
  * zone, no overlapping runs, a deadline for missed starts, bounded history,
- * retries, a run deadline and a TTL, and the pod guarantees of every Workload.
+ * retries, a run deadline, failed runs kept with their pods and logs until the
+ * history limit (no TTL), and the pod guarantees of every Workload.
  */
 import { Construct } from 'constructs';
 import { ContainerProps } from '../building-blocks/container';
@@ -24,7 +25,7 @@ export interface ScheduledJobProps {
   readonly concurrencyPolicy?: CronOptions['concurrencyPolicy'];
   /** @default 300 */
   readonly startingDeadlineSeconds?: number;
-  /** @default backoffLimit 2, activeDeadlineSeconds 3600, ttlSecondsAfterFinished 86400 */
+  /** @default backoffLimit 2, activeDeadlineSeconds 3600, no ttlSecondsAfterFinished (the history limits, 3 and 3, prune) */
   readonly job?: JobOptions;
   /** @default ShutdownPolicy.worker() */
   readonly shutdown?: ShutdownPolicy;

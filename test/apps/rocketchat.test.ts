@@ -142,6 +142,7 @@ describe('rocketchat app', () => {
     expect(container.env.find((e: any) => e.name === 'MONGODB_ROOT_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'rocketchat-mongodb-credentials', key: 'mongodb-root-password' });
     const claim = pod.volumes.find((v: any) => v.name === 'backup').persistentVolumeClaim.claimName;
     expect(find(prod, 'PersistentVolumeClaim', claim).spec.resources.requests.storage).toBe('100Gi');
-    expect(cron.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 14400, ttlSecondsAfterFinished: 86400 });
+    expect(cron.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 14400 });
+    expect(cron.spec.jobTemplate.spec.ttlSecondsAfterFinished).toBeUndefined(); // failedJobsHistoryLimit prunes
   });
 });

@@ -189,12 +189,24 @@ describe('Job workloads', () => {
     expect(job(jobWith('echo a')).metadata.name).not.toBe(job(jobWith('echo b')).metadata.name);
   });
 
-  test('a Job needs no probes and gets limits and OnFailure', () => {
+  test('a Job needs no probes; it keeps failed pods (Never), does not count disruptions, and has no TTL', () => {
     const j = job(jobWith('echo a'));
     expect(j.metadata.name).toMatch(/^task-[0-9a-f]{8}$/);
-    expect(j.spec).toMatchObject({ backoffLimit: 6, activeDeadlineSeconds: 600, ttlSecondsAfterFinished: 86400 });
-    expect(j.spec.template.spec.restartPolicy).toBe('OnFailure');
+    expect(j.spec).toMatchObject({ backoffLimit: 6, activeDeadlineSeconds: 600 });
+    // A TTL would delete the Job, and the next apply of the same dist would create and run it again.
+    expect(j.spec).not.toHaveProperty('ttlSecondsAfterFinished');
+    expect(j.spec.template.spec.restartPolicy).toBe('Never');
+    expect(j.spec.podFailurePolicy).toEqual({ rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] });
     expect(findingsOf(jobWith('echo a'))).toEqual([]);
+  });
+
+  test('a Job in dist refuses a TTL', () => {
+    expect(() => synthChart((c) => new Workload(c, 'task', {
+      identity: { name: 'task', instance: 'task', component: 'batch' },
+      kind: WorkloadKind.JOB,
+      job: { ttlSecondsAfterFinished: 3600 },
+      containers: [{ name: 'task', image, command: ['true'], resources: ResourcePreset.NANO }],
+    }))).toThrow("task 'task': job.ttlSecondsAfterFinished 3600 on a Job that lives in dist makes the next apply create it again and re-run it; drop ttlSecondsAfterFinished");
   });
 
   describe('connectTo', () => {

@@ -46,15 +46,18 @@ describe('CronSchedule', () => {
 });
 
 describe('ScheduledJob', () => {
-  test('production defaults: Forbid, a start deadline, history limits, retries, a run deadline, a TTL, OnFailure', () => {
+  test('production defaults: Forbid, a start deadline, history limits, retries, a run deadline, no TTL, Never', () => {
     const records = cron({ timeZone: 'Europe/Berlin' });
     const spec = find(records, 'CronJob', 'report').spec;
     expect(spec).toMatchObject({
       schedule: '30 2 * * *', timeZone: 'Europe/Berlin', concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 300,
       successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3, suspend: false,
     });
-    expect(spec.jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 3600, ttlSecondsAfterFinished: 86400 });
-    expect(spec.jobTemplate.spec.template.spec.restartPolicy).toBe('OnFailure');
+    expect(spec.jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 3600 });
+    // Failed runs stay, with pods and logs, until failedJobsHistoryLimit prunes them, not a day later by a TTL.
+    expect(spec.jobTemplate.spec).not.toHaveProperty('ttlSecondsAfterFinished');
+    expect(spec.jobTemplate.spec.template.spec.restartPolicy).toBe('Never');
+    expect(spec.jobTemplate.spec.podFailurePolicy.rules[0]).toMatchObject({ action: 'Ignore' });
     expect(spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
     expect(findingsOf(records)).toEqual([]);
   });

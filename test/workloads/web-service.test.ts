@@ -89,7 +89,8 @@ describe('Migration', () => {
     expect(jobOf(withMigration('1.2.3')).metadata.name).toBe(job.metadata.name);
     expect(jobOf(withMigration('1.2.4')).metadata.name).not.toBe(job.metadata.name);
     expect(jobOf(withMigration('1.2.3', ['migrate', 'up', '--all'])).metadata.name).not.toBe(job.metadata.name);
-    expect(job.spec).toMatchObject({ backoffLimit: 3, activeDeadlineSeconds: 1800, ttlSecondsAfterFinished: 604800 });
+    expect(job.spec).toMatchObject({ backoffLimit: 3, activeDeadlineSeconds: 1800 });
+    expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
     const cacheIngress = find(first, 'NetworkPolicy', 'cache').spec.ingress;
     expect(cacheIngress.some((r: any) => r.from[0].podSelector?.matchLabels['app.kubernetes.io/instance'] === 'api-migrate')).toBe(true);
     expect(findingsOf(first)).toEqual([]);

@@ -34,8 +34,6 @@ export interface MigrationProps {
   readonly backoffLimit?: number;
   /** @default 1800 */
   readonly activeDeadlineSeconds?: number;
-  /** Seconds a finished migration Job is kept. @default 604800 (7 days) */
-  readonly ttlSecondsAfterFinished?: number;
   /** Hold the service's new pods until this migration has completed. @default true */
   readonly gateRollout?: boolean;
   /** Image of the waiting init container; it needs `sh` and `curl`. @default curlimages/curl:8.11.1 (uid 100) */
@@ -58,7 +56,6 @@ export class Migration extends Construct {
       job: {
         backoffLimit: checkCount(`migration '${id}'`, 'backoffLimit', props.backoffLimit ?? 3, 0, 20),
         activeDeadlineSeconds: props.activeDeadlineSeconds ?? 1800,
-        ttlSecondsAfterFinished: props.ttlSecondsAfterFinished ?? 7 * 86400,
       },
       shutdown: ShutdownPolicy.worker(),
       volumes: service.volumes,
