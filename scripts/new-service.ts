@@ -74,19 +74,19 @@ export const ${variable}: AppDefinition = {
 function testSource(name: string, variable: string): string {
   return `import { ${variable} } from '../../apps/${name}/app';
 import { Environment } from '../../lib/building-blocks/environment';
-import { find, findingsOf, selects, synthApps } from '../helpers';
+import { assertGatePasses, assertRestricted, assertSelectorsMatch, find, synthApp } from '../../lib/testing';
 
 describe('${name} app', () => {
-  test.each(Environment.all().map((env) => [env.name, env] as const))('%s passes the validation gate', (_name, env) => {
-    expect(findingsOf(synthApps([${variable}], env), env)).toEqual([]);
+  test.each(Environment.all().map((env) => [env.name, env] as const))('%s passes the gate, with restricted pods and selectors that meet them', (_name, env) => {
+    const records = synthApp(${variable}, env);
+    assertGatePasses(records, env);
+    assertRestricted(records);
+    assertSelectorsMatch(records);
   });
 
-  test('the Service selects the Deployment and the replicas follow the environment', () => {
+  test('the replicas follow the environment', () => {
     for (const env of Environment.all()) {
-      const records = synthApps([${variable}], env);
-      const deployment = find(records, 'Deployment', '${name}');
-      expect(selects(find(records, 'Service', '${name}').spec.selector, deployment.spec.template.metadata.labels)).toBe(true);
-      expect(deployment.spec.replicas).toBe(env.pick({ local: 1, production: 3 }));
+      expect(find(synthApp(${variable}, env), 'Deployment', '${name}').spec.replicas).toBe(env.pick({ local: 1, production: 3 }));
     }
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Test helpers: synthesise apps to plain manifests without writing files,
- * and find objects by kind and name, never by position.
+ * Our tests' helpers: the public testing module (lib/testing) that users get,
+ * plus what only jest tests here need (snapshots, temporary folders).
  */
 import { App, Chart } from 'cdk8s';
 import * as fs from 'fs';
@@ -11,13 +11,8 @@ import { AppChart, AppChartProps } from '../lib/building-blocks/app-chart';
 import { Environment } from '../lib/building-blocks/environment';
 import { AppDefinition } from '../lib/building-blocks/app-definition';
 import { collectManifests } from '../lib/tooling/synth/collect';
-import { Manifest, ManifestRecord } from '../lib/tooling/manifest/manifest';
-import { buildApps } from '../lib/tooling/synth/synthesize';
-import { validateManifests } from '../lib/tooling/validation';
-
-export function synthApps(apps: readonly AppDefinition[], env: Environment = Environment.LOCAL): ManifestRecord[] {
-  return collectManifests(buildApps(env, apps));
-}
+import { assertRestricted, assertSelectorsMatch, gateFindings, manifests, synthApps } from '../lib/testing';
+import { ManifestRecord } from '../lib/tooling/manifest/manifest';
 
 /** Builds one AppChart with `build` filling it, and returns its manifests. */
 export function synthChart(build: (chart: AppChart) => void, env: Environment = Environment.LOCAL, props: Partial<AppChartProps> = {}): ManifestRecord[] {
@@ -27,45 +22,24 @@ export function synthChart(build: (chart: AppChart) => void, env: Environment = 
   return collectManifests(app);
 }
 
-export function manifests(records: readonly ManifestRecord[]): Manifest[] {
-  return records.map((r) => r.manifest);
-}
-
-export function find(records: readonly ManifestRecord[], kind: string, name: string): any {
-  const found = records.filter((r) => r.manifest.kind === kind && r.manifest.metadata?.name === name);
-  if (found.length !== 1) {
-    const have = records.map((r) => `${r.manifest.kind}/${r.manifest.metadata?.name}`).join(', ');
-    throw new Error(`expected one ${kind}/${name}, found ${found.length}; have: ${have}`);
-  }
-  return found[0].manifest;
-}
-
-export function findAll(records: readonly ManifestRecord[], kind: string): any[] {
-  return records.filter((r) => r.manifest.kind === kind).map((r) => r.manifest);
-}
-
-/** Validation findings as `rule field` strings, for readable assertions. */
-export function findingsOf(records: readonly ManifestRecord[], env: Environment = Environment.LOCAL): string[] {
-  return validateManifests(records, { requireSpread: env.highAvailability }).findings.map((f) => `${f.rule} ${f.object} ${f.field}: ${f.message}`);
-}
-
-/** One test per environment: its synth passes the validation gate and matches its snapshot. */
+/**
+ * One test per environment: its synth passes the validation gate, its pods meet their namespace's Pod Security
+ * level, every selector meets pods (lib/testing), and it matches its snapshot.
+ */
 export function testGateAndSnapshot(local: ManifestRecord[], production: ManifestRecord[]): void {
   test.each([
     ['local', local, Environment.LOCAL],
     ['production', production, Environment.PRODUCTION],
-  ])('%s passes the validation gate and matches its snapshot', (_name, records, env) => {
-    expect(findingsOf(records, env)).toEqual([]);
+  ])('%s passes the validation gate and the testing assertions, and matches its snapshot', (_name, records, env) => {
+    expect(gateFindings(records, env)).toEqual([]);
+    assertRestricted(records);
+    assertSelectorsMatch(records);
     expect(manifests(records)).toMatchSnapshot();
   });
 }
 
-/** Matches a selector's matchLabels against labels. */
-export function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
 export { App, Chart, Construct };
+export { find, findAll, gateFindings as findingsOf, manifests, selects, synthApps } from '../lib/testing';
 
 const temporary: string[] = [];
 

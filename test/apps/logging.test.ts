@@ -8,6 +8,7 @@ import { PodSecurityLevel } from '../../lib/vocabulary/pod-security-level';
 import { Volume } from '../../lib/building-blocks/volumes';
 import { Workload, WorkloadKind } from '../../lib/building-blocks/workload';
 import { validateManifests } from '../../lib/tooling/validation';
+import { assertRestricted, assertSelectorsMatch } from '../../lib/testing';
 import { find, findingsOf, manifests, synthApps, synthChart } from '../helpers';
 
 describe('logging app', () => {
@@ -15,6 +16,8 @@ describe('logging app', () => {
 
   test('passes the gate with its exemption, which the synth prints with the reason', () => {
     expect(findingsOf(records, Environment.PRODUCTION)).toEqual([]);
+    assertRestricted(records);
+    assertSelectorsMatch(records);
     const { exemptions } = validateManifests(records, { requireSpread: true });
     expect(exemptions).toHaveLength(1);
     expect(exemptions[0]).toMatchObject({ namespace: 'logging', level: 'privileged' });

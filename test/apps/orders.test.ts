@@ -1,6 +1,7 @@
 import { kafka } from '../../apps/kafka/app';
 import { orders } from '../../apps/orders/app';
 import { Environment } from '../../lib/building-blocks/environment';
+import { assertConnectionAllowed, assertRestricted, assertSelectorsMatch } from '../../lib/testing';
 import { find, findAll, findingsOf, manifests, synthApps } from '../helpers';
 
 describe('orders example app', () => {
@@ -14,7 +15,23 @@ describe('orders example app', () => {
   ])('%s brings the Kafka app it uses, passes the gate and matches its snapshot', (_name, records, env) => {
     expect([...new Set(records.map((r) => r.app))].sort()).toEqual(['kafka', 'orders']);
     expect(findingsOf(records, env)).toEqual([]);
+    assertRestricted(records);
+    assertSelectorsMatch(records);
     expect(manifests(ofApp(records, 'orders'))).toMatchSnapshot();
+  });
+
+  test.each([
+    ['local', local],
+    ['production', prod],
+  ])('%s: every connection the app declares is allowed by the policies of both sides', (_name, records) => {
+    const api = { kind: 'Deployment', name: 'orders-api' };
+    const brokers = find(records, 'StatefulSet', records === local ? 'kafka' : 'kafka-broker', 'kafka');
+    const broker = { kind: 'StatefulSet', name: brokers.metadata.name, namespace: 'kafka' };
+    assertConnectionAllowed(records, api, { kind: 'StatefulSet', name: 'orders-cache' }, 'memcached');
+    assertConnectionAllowed(records, api, broker, 'client');
+    assertConnectionAllowed(records, { kind: 'Deployment', name: 'orders-audit' }, broker, 'client');
+    const topicJob = findAll(records, 'Job').find((j) => j.metadata.name.startsWith('kafka-topic-orders'));
+    assertConnectionAllowed(records, { kind: 'Job', name: topicJob.metadata.name }, broker, 'client');
   });
 
   test('connectTo put every broker and cache member into the env, from objects', () => {

@@ -1,6 +1,7 @@
 import { rocketChatApp, rocketchat } from '../../apps/rocketchat/app';
 import { SecretSource } from '../../lib/building-blocks/secrets';
 import { Environment } from '../../lib/building-blocks/environment';
+import { assertConnectionAllowed } from '../../lib/testing';
 import { find, findAll, findingsOf, manifests, selects, synthApps, testGateAndSnapshot } from '../helpers';
 
 const SECRET_VAR = 'ROCKETCHAT_MONGODB_SECRET';
@@ -19,6 +20,18 @@ describe('rocketchat app', () => {
   const prod = synthProduction();
 
   testGateAndSnapshot(local, prod);
+
+  test.each([
+    ['local', local],
+    ['production', prod],
+  ])('%s: Rocket.Chat, the init Job and the backup reach every MongoDB member, and members reach each other', (_name, records) => {
+    const mongo = { kind: 'StatefulSet', name: 'rocketchat-mongodb' };
+    assertConnectionAllowed(records, { kind: 'Deployment', name: 'rocketchat' }, mongo, 'mongodb');
+    assertConnectionAllowed(records, mongo, mongo, 'mongodb');
+    assertConnectionAllowed(records, { kind: 'CronJob', name: 'rocketchat-mongodb-backup' }, mongo, 'mongodb');
+    const init = findAll(records, 'Job').find((j) => j.metadata.name.startsWith('rocketchat-mongodb-init'));
+    assertConnectionAllowed(records, { kind: 'Job', name: init.metadata.name }, mongo, 'mongodb');
+  });
 
   test('MONGO_URL names every member, the replica set and authSource; the password is a Secret reference', () => {
     const env = find(prod, 'Deployment', 'rocketchat').spec.template.spec.containers[0].env;
