@@ -14,6 +14,7 @@ import { checkDnsLabel } from './names';
 import { namespaceBaselinePolicies } from './network-policy';
 import { PodSecurityLevel } from '../vocabulary/pod-security-level';
 
+/** A namespace that enforces less than `restricted`, and why: printed by every synth, checked by the gate. */
 export interface PodSecurityExemption {
   /** The level the namespace enforces instead of `restricted`. */
   readonly level: PodSecurityLevel;
@@ -21,7 +22,9 @@ export interface PodSecurityExemption {
   readonly reason: string;
 }
 
+/** The props of an AppChart. */
 export interface AppChartProps {
+  /** The environment the chart is built for: replicas, TLS, storage and the rest follow it. */
   readonly env: Environment;
   /** One line on what the app is, for the summary and the graph. */
   readonly description: string;
@@ -44,6 +47,10 @@ export interface AppChartProps {
 
 const APP_CHART = Symbol.for('shipshape.AppChart');
 
+/**
+ * One app in one namespace: the Namespace with its Pod Security labels, a default-deny NetworkPolicy with DNS
+ * allowed, and every object of the app's constructs. It becomes `dist/<app>.yaml`.
+ */
 export class AppChart extends Chart {
   /** The AppChart a construct belongs to. */
   public static of(construct: IConstruct): AppChart {

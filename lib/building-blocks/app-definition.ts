@@ -11,9 +11,11 @@ export interface BuildContext {
   use<T extends AppChart>(app: AppDefinition<T>): T;
 }
 
+/** The contract of an app folder (`apps/<name>/app.ts`), listed in `apps/catalogue.ts`. */
 export interface AppDefinition<T extends AppChart = AppChart> {
   /** The app's name: its chart id, namespace and output file. */
   readonly name: string;
+  /** One line on what the app is, for `--help`, the summary and the picture. */
   readonly description: string;
   /**
    * Apps whose objects this one connects to (e.g. a service that uses the Kafka app's cluster).

@@ -7,15 +7,19 @@ import { checkDnsSubdomain } from './names';
 import { createConfigMap } from './plus';
 import { ConfigSource } from './volumes';
 
+/** The props of ConfigFiles. */
 export interface ConfigFilesProps {
   /** ConfigMap name. */
   readonly name: string;
+  /** The namespace of the ConfigMap: the pods' namespace. */
   readonly namespace: string;
+  /** Labels of the ConfigMap, usually the owning workload's recommended labels. */
   readonly labels: Readonly<Record<string, string>>;
   /** File name (or key) → content. */
   readonly data: Readonly<Record<string, string>>;
 }
 
+/** Files a container reads, as a ConfigMap whose content hash rolls the pods that mount it. */
 export class ConfigFiles extends Construct implements ConfigSource {
   public readonly kind = 'ConfigMap' as const;
   public readonly external = false;

@@ -6,6 +6,7 @@
 import * as k8s from '../../imports/k8s';
 import { SecretRef } from './secrets';
 
+/** The value of one environment variable: a literal, a Secret or ConfigMap key, or a field of the pod. */
 export class EnvValue {
   public static value(value: string | number | boolean): EnvValue {
     return new EnvValue({ value: String(value) });

@@ -22,6 +22,7 @@ export interface WorkloadIdentity {
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
+/** The identity, checked: every part a DNS label, the version a label value; throws naming `owner`. */
 export function checkIdentity(owner: string, id: WorkloadIdentity): WorkloadIdentity {
   checkDnsLabel(owner, 'instance', id.instance);
   checkDnsLabel(owner, 'name', id.name);

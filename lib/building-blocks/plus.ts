@@ -8,12 +8,17 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 
+/** The metadata of an object made with cdk8s-plus: exactly what we set, nothing it would add. */
 export interface PlainMetadata {
+  /** The object's name. */
   readonly name: string;
+  /** The object's namespace. */
   readonly namespace: string;
+  /** The object's labels. */
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/** A ConfigMap with exactly this metadata and data. */
 export function createConfigMap(scope: Construct, id: string, metadata: PlainMetadata, data: Readonly<Record<string, string>>): void {
   new kplus.ConfigMap(scope, id, {
     metadata: { name: metadata.name, namespace: metadata.namespace, labels: { ...metadata.labels } },

@@ -6,17 +6,19 @@
 import * as k8s from '../../imports/k8s';
 import { checkPort } from './names';
 
+/** When and how often a probe runs, and how many failures count. */
 export interface ProbeTiming {
-  /** @default 0 */
+  /** Seconds after the container starts before the first probe. @default 0 */
   readonly initialDelaySeconds?: number;
-  /** @default 10 */
+  /** Seconds between probes. @default 10 */
   readonly periodSeconds?: number;
-  /** @default 5 */
+  /** Seconds a probe may take before it counts as failed. @default 5 */
   readonly timeoutSeconds?: number;
-  /** @default 3 */
+  /** Failures in a row before the probe's action (restart, or no traffic). @default 3 */
   readonly failureThreshold?: number;
 }
 
+/** A check the kubelet runs in a container: an HTTP GET, a TCP connect or a command. */
 export class Probe {
   public static http(path: string, port: number | string, timing: ProbeTiming = {}): Probe {
     if (!path.startsWith('/')) throw new Error(`probe path '${path}' must start with '/'`);
@@ -52,11 +54,12 @@ function portValue(port: number | string): k8s.IntOrString {
   return k8s.IntOrString.fromNumber(checkPort('probe', 'port', port));
 }
 
+/** The probes of a container. */
 export interface Probes {
-  /** Restarts a stuck process. */
+  /** Restarts a stuck process. @default - none */
   readonly liveness?: Probe;
-  /** Gates traffic: required for containers behind a Service. */
+  /** Gates traffic: required for containers behind a Service. @default - none */
   readonly readiness?: Probe;
-  /** Holds the other probes off during a slow first start. */
+  /** Holds the other probes off during a slow first start. @default - none */
   readonly startup?: Probe;
 }

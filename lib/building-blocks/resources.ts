@@ -6,6 +6,7 @@
  */
 import { parseQuantity } from '../vocabulary/quantity';
 
+/** What a container asks for and may use: the scheduler places it by the requests, the kernel kills it above the memory limit. */
 export interface Resources {
   /** CPU request, e.g. `250m`. */
   readonly cpuRequest: string;
@@ -20,6 +21,7 @@ export interface Resources {
   readonly cpuLimit?: string;
 }
 
+/** Named sizes of requests and limits; `with()` changes one value of a preset. */
 export class ResourcePreset {
   public static readonly NANO = new ResourcePreset('nano', { cpuRequest: '25m', memoryRequest: '32Mi', memoryLimit: '64Mi' });
   public static readonly MICRO = new ResourcePreset('micro', { cpuRequest: '50m', memoryRequest: '64Mi', memoryLimit: '128Mi' });
@@ -55,6 +57,7 @@ export function resolveResources(owner: string, value: ResourcePreset | Resource
   return r;
 }
 
+/** Resources as the container's `resources` field. */
 export function renderResources(r: Resources): { requests: Record<string, string>; limits: Record<string, string> } {
   const limits: Record<string, string> = { memory: r.memoryLimit };
   if (r.cpuLimit !== undefined) limits.cpu = r.cpuLimit;

@@ -5,8 +5,11 @@
  */
 import * as k8s from '../../imports/k8s';
 
+/** The user and group a pod runs as. */
 export interface PodSecurity {
+  /** The numeric user id (the image's user). */
   readonly uid: number;
+  /** The numeric group id, also the fsGroup that owns writable volumes. */
   readonly gid: number;
 }
 

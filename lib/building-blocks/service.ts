@@ -8,14 +8,19 @@ import { recommendedLabels } from './labels';
 import { checkPort } from './names';
 import { Workload } from './workload';
 
+/** A port of a Service, routed to the container port of the same name. */
 export interface ServicePort {
   /** Must be the name of a container port of the workload. */
   readonly name: string;
+  /** The port the Service listens on. */
   readonly port: number;
 }
 
+/** The props of a WorkloadService. */
 export interface WorkloadServiceProps {
+  /** The Service's name: the DNS name clients use. */
   readonly name: string;
+  /** The ports, each routed to the workload's container port of the same name. */
   readonly ports: readonly ServicePort[];
   /**
    * No cluster IP: DNS returns every pod, for peers and client-side hashing.
@@ -34,6 +39,7 @@ export function statefulPodHosts(statefulSet: string, headless: string, namespac
   return Array.from({ length: count }, (_, i) => `${statefulSet}-${i}.${headless}.${namespace}.svc.${clusterDomain}`);
 }
 
+/** A Service that selects exactly the pods of one Workload, by its stable selector labels. */
 export class WorkloadService extends Construct {
   public readonly name: string;
   public readonly ports: readonly ServicePort[];

@@ -8,7 +8,9 @@ import { SecretRef } from './secrets';
 
 /** Something whose content a pod reads: a ConfigMap or a Secret. */
 export interface ConfigSource {
+  /** Which kind of object it is. */
   readonly kind: 'ConfigMap' | 'Secret';
+  /** The object's name. */
   readonly name: string;
   /** True when the object is created outside the synth. */
   readonly external: boolean;
@@ -16,6 +18,7 @@ export interface ConfigSource {
   hashInput(): string;
 }
 
+/** How a ConfigMap or Secret is projected into a volume. */
 export interface ConfigVolumeOptions {
   /** File mode of the projected files, e.g. 0o440. @default 0o444 for ConfigMaps, 0o440 for Secrets */
   readonly defaultMode?: number;
@@ -23,6 +26,7 @@ export interface ConfigVolumeOptions {
   readonly items?: Readonly<Record<string, string>>;
 }
 
+/** A volume of a pod: an emptyDir, a ConfigMap or Secret, a claim. */
 export class Volume {
   public static emptyDir(name: string, options: { medium?: 'Memory'; sizeLimit?: string } = {}): Volume {
     return new Volume({

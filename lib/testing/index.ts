@@ -33,6 +33,7 @@ export function synthApp(app: AppDefinition, env: Environment = Environment.LOCA
   return synthApps([app], env);
 }
 
+/** The plain objects of the records. */
 export function manifests(records: readonly ManifestRecord[]): Manifest[] {
   return records.map((r) => r.manifest);
 }
@@ -47,6 +48,7 @@ export function find(records: readonly ManifestRecord[], kind: string, name: str
   return found[0].manifest;
 }
 
+/** Every object of `kind`. */
 export function findAll(records: readonly ManifestRecord[], kind: string): any[] {
   return records.filter((r) => r.manifest.kind === kind).map((r) => r.manifest);
 }
@@ -93,8 +95,11 @@ export function assertSelectorsMatch(records: readonly ManifestRecord[]): void {
 
 /** A workload (by kind and name) whose pods are the ends of a connection. */
 export interface PodOwner {
+  /** The workload's kind, e.g. `Deployment`. */
   readonly kind: string;
+  /** The workload's name. */
   readonly name: string;
+  /** Its namespace, where the name is not unique. @default - any */
   readonly namespace?: string;
 }
 
