@@ -7,8 +7,9 @@
 import * as k8s from '../../imports/k8s';
 import { EnvValue } from './env-value';
 import { ContainerImage } from './image';
-import { checkDnsLabel, checkPort, checkPortName } from './names';
-import { Probes } from './probes';
+import { checkAbsolutePath, checkDnsLabel, checkEnvName, checkPort, checkPortName } from './names';
+import { relativePathProblem } from '../vocabulary/formats';
+import { Probe, Probes } from './probes';
 import { renderResources, resolveResources, ResourcePreset, Resources } from './resources';
 import { restrictedContainerSecurityContext } from './security';
 import { checkSignalPropagation, InitProcess } from './signals';
@@ -86,14 +87,17 @@ export function renderContainer(props: ContainerProps, ctx: RenderContext): k8s.
     containerPort: checkPort(owner, `port '${p.name}'`, p.port),
     protocol: p.protocol ?? 'TCP',
   }));
+  checkPorts(owner, ports);
+  checkProbePorts(owner, props.probes, ports);
   const command = props.command && ctx.initProcess.prefix.length > 0 ? [...ctx.initProcess.prefix, ...props.command] : props.command;
   // Order as written: Kubernetes expands $(VAR) only from variables defined earlier.
-  const env = Object.entries(props.env ?? {}).map(([name, value]) => value.render(name));
+  const env = Object.entries(props.env ?? {}).map(([name, value]) => value.render(checkEnvName(owner, name)));
   checkEnvReferences(owner, env);
   const mounts: k8s.VolumeMount[] = [
-    ...(props.mounts ?? []).map((m) => ({ name: m.volume, mountPath: m.path, readOnly: m.readOnly ?? true, subPath: m.subPath })),
-    ...(props.writablePaths ?? []).map((path) => ({ name: writableVolumeName(props.name, path), mountPath: path })),
+    ...(props.mounts ?? []).map((m) => ({ name: m.volume, mountPath: checkAbsolutePath(owner, `mount of '${m.volume}' path`, m.path), readOnly: m.readOnly ?? true, subPath: checkSubPath(owner, m.subPath) })),
+    ...(props.writablePaths ?? []).map((path) => ({ name: writableVolumeName(props.name, path), mountPath: checkAbsolutePath(owner, 'writablePaths entry', path) })),
   ];
+  checkMountPaths(owner, mounts);
   const resources = renderResources(resolveResources(owner, props.resources));
   return {
     name: props.name,
@@ -132,4 +136,49 @@ export function checkEnvReferences(owner: string, env: readonly k8s.EnvVar[]): v
     }
     defined.add(e.name);
   }
+}
+
+/** Port names are unique in a container (the API server refuses a duplicate), and one port number has one name. */
+function checkPorts(owner: string, ports: readonly { name: string; containerPort: number; protocol: string }[]): void {
+  const names = new Set<string>();
+  const numbers = new Map<string, string>();
+  for (const p of ports) {
+    if (names.has(p.name)) throw new Error(`${owner}: port name '${p.name}' is used twice; give each port its own name`);
+    names.add(p.name);
+    const key = `${p.containerPort}/${p.protocol}`;
+    const other = numbers.get(key);
+    if (other) {
+      throw new Error(`${owner}: port ${p.containerPort}/${p.protocol} is declared twice, as '${other}' and '${p.name}'; declare it once and refer to that name`);
+    }
+    numbers.set(key, p.name);
+  }
+}
+
+/** A probe on a named port finds it only if this container declares it; otherwise the kubelet fails the probe. */
+function checkProbePorts(owner: string, probes: Probes | undefined, ports: readonly { name: string }[]): void {
+  for (const [kind, probe] of Object.entries(probes ?? {})) {
+    const name = (probe as Probe | undefined)?.portName;
+    if (name !== undefined && !ports.some((p) => p.name === name)) {
+      throw new Error(`${owner}: probes.${kind} uses port '${name}', which the container does not declare; declared ports: ${ports.map((p) => p.name).join(', ') || 'none'}`);
+    }
+  }
+}
+
+/** A mount path is unique in a container (the API server refuses a duplicate), e.g. a config path equal to a writable path. */
+function checkMountPaths(owner: string, mounts: readonly k8s.VolumeMount[]): void {
+  const seen = new Map<string, string>();
+  for (const m of mounts) {
+    const path = m.mountPath.replace(/\/+$/, '') || '/';
+    const other = seen.get(path);
+    if (other !== undefined) {
+      throw new Error(`${owner}: ${path} is mounted twice (volumes '${other}' and '${m.name}'); a path can hold one mount, so move one of them or drop it from writablePaths`);
+    }
+    seen.set(path, m.name);
+  }
+}
+
+function checkSubPath(owner: string, subPath: string | undefined): string | undefined {
+  const problem = subPath === undefined ? undefined : relativePathProblem(subPath);
+  if (problem) throw new Error(`${owner}: mount subPath '${subPath}' ${problem}`);
+  return subPath;
 }

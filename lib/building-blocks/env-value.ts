@@ -5,6 +5,7 @@
  */
 import * as k8s from '../../imports/k8s';
 import { SecretRef } from './secrets';
+import { configKeyProblem } from '../vocabulary/formats';
 
 /** The value of one environment variable: a literal, a Secret or ConfigMap key, or a field of the pod. */
 export class EnvValue {
@@ -14,12 +15,17 @@ export class EnvValue {
 
   /** A key of a Secret, never copied into the manifest. */
   public static fromSecret(secret: SecretRef, key: string): EnvValue {
+    if (!(secret instanceof SecretRef)) {
+      throw new Error(`EnvValue.fromSecret: secret is not a SecretRef (got ${secret === null ? 'null' : typeof secret === 'object' ? (secret as object).constructor.name : typeof secret}); pass the ref a construct made (e.g. mongo.credentials), or a SecretRef of your own Secret`);
+    }
     secret.assertKey(key);
     return new EnvValue({ valueFrom: { secretKeyRef: { name: secret.name, key } } }, secret);
   }
 
   /** A key of a ConfigMap. */
   public static fromConfigMap(name: string, key: string): EnvValue {
+    const problem = configKeyProblem(key);
+    if (problem) throw new Error(`EnvValue.fromConfigMap('${name}'): key '${key}' ${problem}`);
     return new EnvValue({ valueFrom: { configMapKeyRef: { name, key } } });
   }
 

@@ -5,6 +5,7 @@
  */
 import * as k8s from '../../imports/k8s';
 import { checkPort } from './names';
+import { portNameProblem } from '../vocabulary/formats';
 
 /** When and how often a probe runs, and how many failures count. */
 export interface ProbeTiming {
@@ -37,6 +38,13 @@ export class Probe {
 
   private constructor(private readonly handler: Pick<k8s.Probe, 'httpGet' | 'tcpSocket' | 'exec'>, private readonly timing: ProbeTiming) {}
 
+  /** The named port this probe checks, which the container must declare; undefined for numbers and commands. */
+  public get portName(): string | undefined {
+    const port = this.handler.httpGet?.port ?? this.handler.tcpSocket?.port;
+    const value = port?.value;
+    return typeof value === 'string' ? value : undefined;
+  }
+
   public render(): k8s.Probe {
     return {
       ...this.handler,
@@ -50,7 +58,11 @@ export class Probe {
 
 /** A named port stays a name (it must match a container port); a number is checked. */
 function portValue(port: number | string): k8s.IntOrString {
-  if (typeof port === 'string') return k8s.IntOrString.fromString(port);
+  if (typeof port === 'string') {
+    const problem = portNameProblem(port);
+    if (problem) throw new Error(`probe port '${port}' ${problem}; use the name of a container port, e.g. 'http'`);
+    return k8s.IntOrString.fromString(port);
+  }
   return k8s.IntOrString.fromNumber(checkPort('probe', 'port', port));
 }
 

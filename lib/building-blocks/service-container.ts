@@ -44,10 +44,18 @@ export function buildServiceContainer(scope: Construct, name: string, props: Ser
   const env = chart.env;
   const volumes: Volume[] = [];
   const mounts: VolumeMount[] = [];
+  const writablePaths = props.writablePaths ?? ['/tmp'];
+  const configPath = props.configPath ?? `/etc/${name}`;
+  if (props.configFiles && writablePaths.includes(configPath)) {
+    throw new Error(
+      `${name}: configPath '${configPath}' is also a writable path (writablePaths ${props.writablePaths ? 'lists it' : "defaults to ['/tmp']"}); ` +
+        'a path holds one mount, so choose another configPath or leave it out of writablePaths',
+    );
+  }
   if (props.configFiles && Object.keys(props.configFiles).length > 0) {
     const files = new ConfigFiles(scope, 'config', { name: `${name}-config`, namespace: chart.namespaceName, labels: chart.labelsFor('config'), data: props.configFiles });
     volumes.push(Volume.fromConfigMap('config', files));
-    mounts.push({ volume: 'config', path: props.configPath ?? `/etc/${name}` });
+    mounts.push({ volume: 'config', path: configPath });
   }
   const replicas = props.replicas === undefined ? env.pick({ local: 1, production: 3 }) : typeof props.replicas === 'number' ? props.replicas : env.pick(props.replicas);
   return {
@@ -61,7 +69,7 @@ export function buildServiceContainer(scope: Construct, name: string, props: Ser
       env: props.env,
       resources: props.resources ?? env.pick<ResourcePreset | Resources>({ local: ResourcePreset.SMALL, production: ResourcePreset.MEDIUM }),
       mounts,
-      writablePaths: props.writablePaths ?? ['/tmp'],
+      writablePaths,
     },
   };
 }

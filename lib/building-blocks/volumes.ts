@@ -5,6 +5,7 @@
 import * as k8s from '../../imports/k8s';
 import { checkDnsLabel } from './names';
 import { SecretRef } from './secrets';
+import { parseQuantity } from '../vocabulary/quantity';
 
 /** Something whose content a pod reads: a ConfigMap or a Secret. */
 export interface ConfigSource {
@@ -29,8 +30,10 @@ export interface ConfigVolumeOptions {
 /** A volume of a pod: an emptyDir, a ConfigMap or Secret, a claim. */
 export class Volume {
   public static emptyDir(name: string, options: { medium?: 'Memory'; sizeLimit?: string } = {}): Volume {
+    checkDnsLabel('volume', 'name', name);
+    if (options.sizeLimit !== undefined) parseQuantity(`volume '${name}'`, 'sizeLimit', options.sizeLimit);
     return new Volume({
-      name: checkDnsLabel('volume', 'name', name),
+      name,
       emptyDir: { medium: options.medium, sizeLimit: options.sizeLimit ? k8s.Quantity.fromString(options.sizeLimit) : undefined },
     });
   }
@@ -43,6 +46,9 @@ export class Volume {
   }
 
   public static fromSecret(name: string, secret: SecretRef, options: ConfigVolumeOptions = {}): Volume {
+    if (!(secret instanceof SecretRef)) {
+      throw new Error(`volume '${name}': secret is not a SecretRef; pass the ref a construct made (e.g. a database's credentials), not a name or a SecretSource`);
+    }
     for (const key of Object.keys(options.items ?? {})) secret.assertKey(key);
     const source: ConfigSource = { kind: 'Secret', name: secret.name, external: secret.external, hashInput: () => secret.hashInput() };
     return new Volume(

@@ -24,7 +24,7 @@ import { checkEnvReferences, ContainerProps, renderContainer, writableVolumeName
 import { EnvValue } from './env-value';
 import { Environment } from './environment';
 import { checkIdentity, recommendedLabels, selectorLabels, WorkloadIdentity } from './labels';
-import { checkCount, checkDnsLabel } from './names';
+import { checkCount, checkDnsLabel, checkEnvName } from './names';
 import { parseQuantity } from '../vocabulary/quantity';
 import { NetworkPeer, NetworkPeers, PortSpec, WorkloadNetworkPolicy } from './network-policy';
 import { createServiceAccount } from './plus';
@@ -313,7 +313,7 @@ export class Workload extends Construct {
     if (this.kind === WorkloadKind.JOB) {
       throw new Error(`${this.owner}: a Job's name is fixed when it is created; give its env in the container props instead`);
     }
-    const added = Object.entries(env).map(([name, value]) => value.render(name));
+    const added = Object.entries(env).map(([name, value]) => value.render(checkEnvName(this.owner, name)));
     for (const c of this.renderedContainers) {
       const existing = [...(c.env ?? []), ...Object.entries(this.addedEnv).map(([name, value]) => value.render(name))];
       const clash = added.find((e) => existing.some((x) => x.name === e.name));

@@ -9,7 +9,9 @@ import { AppChart } from '../building-blocks/app-chart';
 import { ConnectOptions } from '../building-blocks/connection';
 import { PerEnvironment } from '../building-blocks/environment';
 import { WebIngress } from '../building-blocks/ingress';
+import { Check, checkProps } from '../building-blocks/check-props';
 import { checkCount, checkPort } from '../building-blocks/names';
+import { SERVICE_CONTAINER, Shapes } from '../building-blocks/prop-shapes';
 import { Probe } from '../building-blocks/probes';
 import { buildServiceContainer, ServiceContainerProps } from '../building-blocks/service-container';
 import { WorkloadService } from '../building-blocks/service';
@@ -49,6 +51,16 @@ export class WebService extends Construct {
     super(scope, id);
     const chart = AppChart.of(this);
     const owner = `web service '${id}'`;
+    checkProps<WebServiceProps>(owner, props, {
+      ...SERVICE_CONTAINER,
+      port: Check.required(Check.port),
+      servicePort: Check.port,
+      healthPath: Check.string,
+      readinessPath: Check.string,
+      ingressHost: Shapes.perEnvironment(Check.string),
+      shutdown: Shapes.shutdown,
+      autoscaling: Check.object<AutoscalingOptions>({ minReplicas: Check.required(Check.integer(1, 1000)), maxReplicas: Check.required(Check.integer(1, 1000)), targetCpuPercent: Check.integer(1, 100) }),
+    });
     checkPort(owner, 'port', props.port);
     const built = buildServiceContainer(this, id, props);
     const health = props.healthPath ?? '/healthz';

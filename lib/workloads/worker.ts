@@ -4,7 +4,9 @@
  * finish the current message) and the probes the caller knows how to answer.
  */
 import { Construct } from 'constructs';
+import { Check, checkProps } from '../building-blocks/check-props';
 import { ConnectOptions } from '../building-blocks/connection';
+import { PROBES, SERVICE_CONTAINER, Shapes } from '../building-blocks/prop-shapes';
 import { Probes } from '../building-blocks/probes';
 import { buildServiceContainer, ServiceContainerProps } from '../building-blocks/service-container';
 import { ShutdownPolicy } from '../building-blocks/shutdown';
@@ -25,6 +27,12 @@ export class Worker extends Construct {
 
   public constructor(scope: Construct, id: string, props: WorkerProps) {
     super(scope, id);
+    checkProps<WorkerProps>(`worker '${id}'`, props, {
+      ...SERVICE_CONTAINER,
+      probes: Check.required(Check.object(PROBES)),
+      shutdown: Shapes.shutdown,
+      initProcess: Shapes.initProcess,
+    });
     const built = buildServiceContainer(this, id, props);
     this.workload = new Workload(this, 'workload', {
       identity: { name: id, instance: id, component: 'worker' },

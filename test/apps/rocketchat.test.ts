@@ -69,7 +69,7 @@ describe('rocketchat app', () => {
   test('a production synth without credentials fails with the documented message', () => {
     delete process.env[SECRET_VAR];
     expect(() => synthApps([rocketchat], Environment.PRODUCTION)).toThrow(
-      /^rocketchat\/rocketchat-mongodb: mongodb 'rocketchat-mongodb': environment 'production' needs credentials .*; set ROCKETCHAT_MONGODB_SECRET to the name of an existing Secret/,
+      /^rocketchat\/rocketchat-mongodb \(MongoReplicaSet, apps\/rocketchat\/app.ts:\d+\): mongodb 'rocketchat-mongodb': environment 'production' needs credentials .*; set ROCKETCHAT_MONGODB_SECRET to the name of an existing Secret/,
     );
   });
 

@@ -54,7 +54,7 @@ describe('synth pipeline', () => {
     synthesize({ env: Environment.LOCAL, apps: [memcached], outdir: out });
     const before = readTree(out);
     expect(() => synthesize({ env: Environment.LOCAL, apps: [memcached, broken], outdir: out })).toThrow(
-      /^broken\/cache: memcached 'cache': memoryLimit 64Mi is below cacheSize 128Mi plus \d+Mi headroom .*; raise memoryLimit to at least \d+Mi or lower cacheSize/,
+      /^broken\/cache \(MemcachedCluster, test\/tooling\/synth.test.ts:\d+\): memcached 'cache': memoryLimit 64Mi is below cacheSize 128Mi plus \d+Mi headroom .*; raise memoryLimit to at least \d+Mi or lower cacheSize/,
     );
     expect(readTree(out)).toEqual(before);
     expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);

@@ -12,6 +12,7 @@ import { renderDot } from '../graph/dot';
 import { buildGraph } from '../graph/model';
 import { SvgRenderer } from '../graph/render';
 import { AppDefinition } from '../../building-blocks/app-definition';
+import { attribute, withDeepStacks } from './attribute';
 import { withDependencies } from './catalogue';
 import { collectManifests } from './collect';
 import { ManifestRecord } from '../manifest/manifest';
@@ -46,8 +47,8 @@ export interface SynthResult {
 export const MAX_DRAWN_NODES = 400;
 
 /**
- * Builds the apps, and the apps they use, into one cdk8s App; a constructor
- * error names the construct being built.
+ * Builds the apps, and the apps they use, into one cdk8s App; an error names
+ * the construct being built (never the last one created) and the user's line.
  */
 export function buildApps(env: Environment, apps: readonly AppDefinition[]): App {
   const app = new App({ outdir: '.', recordConstructMetadata: false });
@@ -66,11 +67,9 @@ export function buildApps(env: Environment, apps: readonly AppDefinition[]): App
       },
     };
     try {
-      built.set(def, def.build(app, env, context));
+      built.set(def, withDeepStacks(() => def.build(app, env, context)));
     } catch (err) {
-      const all = app.node.findAll();
-      const at = all.length > 1 ? all[all.length - 1].node.path : def.name;
-      throw new SynthError(`${at}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new SynthError(`${attribute(app, def.name, err)}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
   return app;

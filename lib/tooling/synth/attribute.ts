@@ -1,0 +1,76 @@
+/**
+ * Where an error thrown while an app is built comes from. A construct's
+ * checks may throw before any of its children exist, and a value such as
+ * `ContainerImage.of('nginx')` is checked before its construct exists at all,
+ * so "the last construct created" is often another one. The stack says which
+ * constructor was running (the outermost `new X` of a construct class is the
+ * one the app wrote) and which line of the user's code called it.
+ */
+import * as path from 'path';
+import { IConstruct } from 'constructs';
+
+interface Frame {
+  readonly fn: string;
+  readonly file: string;
+  readonly line: number;
+}
+
+const LIB = path.resolve(__dirname, '..', '..');
+
+function frames(stack: string): Frame[] {
+  const out: Frame[] = [];
+  for (const line of stack.split('\n')) {
+    const m = /^\s+at (?:(.*?) \()?(.+?):(\d+):\d+\)?$/.exec(line);
+    if (m) out.push({ fn: m[1] ?? '', file: m[2], line: Number(m[3]) });
+  }
+  return out;
+}
+
+function isUserCode(f: Frame): boolean {
+  return path.isAbsolute(f.file) && !f.file.startsWith(LIB + path.sep) && !f.file.includes(`${path.sep}node_modules${path.sep}`);
+}
+
+/**
+ * The construct the user's code was constructing when the error was thrown: the outermost constructor of a
+ * construct class below the user's line (or that line itself, for a construct class of the user's), taking the
+ * last instance of that class, which is the one still under construction (constructors call super() first).
+ */
+function constructBeingBuilt(root: IConstruct, all: readonly Frame[], user: number): IConstruct | undefined {
+  const byClass = new Map<string, IConstruct[]>();
+  for (const c of root.node.findAll()) {
+    if (c === root) continue;
+    const name = c.constructor.name;
+    byClass.set(name, [...(byClass.get(name) ?? []), c]);
+  }
+  const match = (i: number) => {
+    const m = /^new (\w+)$/.exec(all[i].fn);
+    const candidates = m ? byClass.get(m[1]) : undefined;
+    return candidates?.[candidates.length - 1];
+  };
+  for (let i = (user >= 0 ? user : all.length) - 1; i >= 0; i--) {
+    const found = match(i);
+    if (found) return found;
+  }
+  return user >= 0 ? match(user) : undefined;
+}
+
+/** `orders/orders-api (WebService, apps/orders/app.ts:33)`, or `app 'orders' (apps/orders/app.ts:30)` before any construct of it exists. */
+export function attribute(root: IConstruct, appName: string, err: unknown): string {
+  const stack = err instanceof Error && err.stack ? frames(err.stack) : [];
+  const user = stack.findIndex(isUserCode);
+  const line = user >= 0 ? `${path.relative(process.cwd(), stack[user].file)}:${stack[user].line}` : undefined;
+  const construct = constructBeingBuilt(root, stack, user);
+  if (construct) return `${construct.node.path} (${construct.constructor.name}${line ? `, ${line}` : ''})`;
+  return `app '${appName}'${line ? ` (${line})` : ''}`;
+}
+
+/** Runs `fn` with stacks deep enough to reach the user's code through nested constructs. */
+export function withDeepStacks<T>(fn: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = Math.max(limit, 100);
+  try {
+    return fn();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Bad inputs through the real synth CLI (runSynthCli, as main.ts runs it): the exit code is non-zero, the
+ * message names the user's construct path (never the last construct created) and the prop, dist/ stays
+ * byte-identical, and no secret value is printed.
+ */
+import { EnvValue } from '../../lib/building-blocks/env-value';
+import { ContainerImage } from '../../lib/building-blocks/image';
+import { ResourcePreset } from '../../lib/building-blocks/resources';
+import { SecretSource } from '../../lib/building-blocks/secrets';
+import { Volume } from '../../lib/building-blocks/volumes';
+import { Workload } from '../../lib/building-blocks/workload';
+import { Probe } from '../../lib/building-blocks/probes';
+import { WebService } from '../../lib/workloads/web-service';
+import { Worker } from '../../lib/workloads/worker';
+import { appOf, synthFails } from '../synth-cli';
+
+describe('errors name the construct and prop that caused them', () => {
+  const image = ContainerImage.of('ghcr.io/acme/api:1.2.3');
+
+  test('a misspelt optional prop is refused with the nearest name', async () => {
+    const app = appOf('shop', (chart) => {
+      new Worker(chart, 'first', { image, probes: { liveness: Probe.exec(['true']) } });
+      new WebService(chart, 'api', { image, port: 8080, ingresHost: 'api.example.com' } as never);
+    });
+    const r = await synthFails([app]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("synth failed: shop/api (WebService, test/tooling/synth-errors.test.ts:");
+    expect(r.err).toContain("web service 'api': prop 'ingresHost' is unknown; did you mean 'ingressHost'?");
+    expect(r.err).not.toContain('shop/first');
+  });
+
+  test('a missing required prop is refused at run time', async () => {
+    const app = appOf('shop', (chart) => {
+      new Worker(chart, 'first', { image, probes: { liveness: Probe.exec(['true']) } });
+      new WebService(chart, 'api', { image } as never);
+    });
+    const r = await synthFails([app]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("shop/api (WebService");
+    expect(r.err).toContain("web service 'api': port is required");
+  });
+
+  test('a wrong shape names the prop and the expected form, never the value', async () => {
+    const app = appOf('shop', (chart) => {
+      new WebService(chart, 'api', { image, port: 8080, env: { DB_PASSWORD: 's3cr3t-value' } } as never);
+    });
+    const r = await synthFails([app]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("web service 'api': env.DB_PASSWORD is a string; expected an EnvValue (EnvValue.value('...')");
+    expect(r.err).not.toContain('s3cr3t-value');
+  });
+
+  test('a value checked before its construct exists names the app and the line, not the last construct', async () => {
+    const app = appOf('shop', (chart) => {
+      new Worker(chart, 'first', { image, probes: { liveness: Probe.exec(['true']) } });
+      new WebService(chart, 'api', { image: ContainerImage.of('nginx'), port: 8080 });
+    });
+    const r = await synthFails([app]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/synth failed: app 'shop' \(test\/tooling\/synth-errors\.test\.ts:\d+\): image 'nginx' has no tag/);
+    expect(r.err).not.toContain('shop/first');
+  });
+});
+
+describe('containers refuse at the point of input what the API server or the kubelet would refuse later', () => {
+  const image = ContainerImage.of('ghcr.io/acme/api:1.2.3');
+  const probes = { liveness: Probe.exec(['true']) };
+  const container = (extra: object) => ({ name: 'main', image, resources: ResourcePreset.SMALL, probes, ...extra });
+  const workload = (extra: object) =>
+    appOf('shop', (chart) => {
+      new Worker(chart, 'first', { image, probes });
+      new Workload(chart, 'pods', { identity: { name: 'pods', instance: 'pods', component: 'server' }, containers: [container(extra)] });
+    });
+
+  test.each([
+    ['the same port number under two names', { ports: [{ name: 'http', port: 8080 }, { name: 'web', port: 8080 }] }, "port 8080/TCP is declared twice, as 'http' and 'web'"],
+    ['a port name used twice', { ports: [{ name: 'http', port: 8080 }, { name: 'http', port: 8081 }] }, "port name 'http' is used twice"],
+    ['a probe on a port the container does not declare', { ports: [{ name: 'http', port: 8080 }], probes: { readiness: Probe.http('/ready', 'metrics') } }, "probes.readiness uses port 'metrics', which the container does not declare; declared ports: http"],
+    ['a relative writable path', { writablePaths: ['tmp'] }, "writablePaths entry 'tmp' must be an absolute path"],
+    ['the same path mounted twice', { writablePaths: ['/tmp'], mounts: [{ volume: 'main-tmp', path: '/tmp/' }] }, '/tmp is mounted twice'],
+    ['an env name with a space', { env: { 'LOG LEVEL': EnvValue.value('info') } }, "env name 'LOG LEVEL' must consist of letters, digits, '_', '-' or '.'"],
+  ])('%s', async (_what, extra, message) => {
+    const r = await synthFails([workload(extra)]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`synth failed: shop/pods (Workload, test/tooling/synth-errors.test.ts:`);
+    expect(r.err).toContain(`pods 'pods' container 'main': ${message}`);
+  });
+
+  test('a config path equal to a default writable path names the prop', async () => {
+    const r = await synthFails([appOf('shop', (chart) => new Worker(chart, 'w', { image, probes, configFiles: { 'a.yaml': 'a: 1' }, configPath: '/tmp' }))]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("shop/w (Worker, test/tooling/synth-errors.test.ts:");
+    expect(r.err).toContain("configPath '/tmp' is also a writable path (writablePaths defaults to ['/tmp'])");
+  });
+
+  test('an emptyDir size limit that is not a quantity', async () => {
+    const r = await synthFails([appOf('shop', () => Volume.emptyDir('cache', { sizeLimit: '1 GB' }))]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/app 'shop' \(test\/tooling\/synth-errors\.test\.ts:\d+\): volume 'cache': sizeLimit '1 GB' is not a Kubernetes quantity/);
+  });
+
+  test('a secret passed where a SecretRef belongs is refused clearly', async () => {
+    const r = await synthFails([appOf('shop', () => EnvValue.fromSecret(SecretSource.existing('db') as never, 'password'))]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('EnvValue.fromSecret: secret is not a SecretRef (got ExistingSecretSource)');
+    expect(r.err).not.toContain('is not a function');
+  });
+});
