@@ -25,6 +25,7 @@ export const MAX_CRONJOB_NAME = 52;
 /** `apimachinery/pkg/api/validation/objectmeta.go` TotalAnnotationSizeLimitB. */
 export const MAX_ANNOTATIONS_BYTES = 256 * 1024;
 
+/** A DNS-1123 label (Namespace, StatefulSet, container, volume and port-less object names). */
 export function dnsLabelProblem(value: string, maxLength = MAX_DNS_LABEL): string | undefined {
   if (value.length > maxLength) return `must be no more than ${maxLength} characters`;
   if (!DNS_LABEL.test(value)) {
@@ -33,6 +34,7 @@ export function dnsLabelProblem(value: string, maxLength = MAX_DNS_LABEL): strin
   return undefined;
 }
 
+/** A DNS-1123 subdomain (ConfigMap, Secret, Deployment, Ingress names; hosts). */
 export function dnsSubdomainProblem(value: string, maxLength = MAX_DNS_SUBDOMAIN): string | undefined {
   if (value.length > maxLength) return `must be no more than ${maxLength} characters`;
   if (!DNS_SUBDOMAIN.test(value)) return 'must be a DNS-1123 subdomain: lowercase letters, digits, dashes and dots, starting and ending with a letter or digit';
@@ -71,6 +73,7 @@ export function qualifiedNameProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** A label value: empty, or a name part of at most 63 characters. */
 export function labelValueProblem(value: string): string | undefined {
   if (value.length > MAX_DNS_LABEL) return `must be no more than ${MAX_DNS_LABEL} characters`;
   if (value.length > 0 && !QUALIFIED_NAME_PART.test(value)) {
@@ -89,6 +92,7 @@ export function portNameProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** A port number from 1 to 65535. */
 export function portNumberProblem(value: number): string | undefined {
   return Number.isInteger(value) && value >= 1 && value <= 65535 ? undefined : 'must be a whole number from 1 to 65535';
 }
