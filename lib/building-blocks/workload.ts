@@ -172,6 +172,10 @@ export class Workload extends Construct {
   private readonly podVolumes: Volume[] = [];
   private readonly claimNames: string[];
   private readonly renderedContainers: k8s.Container[];
+  /** Who copied the env and connections (a migration), after which they must not change. */
+  private envCopiedBy?: string;
+  /** A Deployment's progressDeadlineSeconds, when something (a migration gate) holds its rollout. */
+  private progressDeadlineSeconds?: number;
 
   public constructor(scope: Construct, id: string, props: WorkloadProps) {
     super(scope, id);
@@ -308,8 +312,24 @@ export class Workload extends Construct {
     this.addedInitContainers.push(renderContainer(container, { owner: this.owner, initProcess: InitProcess.NONE }));
   }
 
+  /** Refuses env and connections added from now on, because `by` copied them (a Job's name is fixed when created). */
+  public refuseEnvChanges(by: string): void {
+    this.envCopiedBy ??= by;
+  }
+
+  /**
+   * Lets a Deployment's rollout wait `seconds` for something else (a migration) before it reports
+   * ProgressDeadlineExceeded. The largest request wins; other kinds have no progress deadline.
+   */
+  public holdRolloutFor(seconds: number): void {
+    this.progressDeadlineSeconds = Math.max(this.progressDeadlineSeconds ?? 0, checkCount(this.owner, 'progress deadline', seconds, 1));
+  }
+
   /** Appends variables to every container, after the ones they were created with. */
   public addEnv(env: Readonly<Record<string, EnvValue>>): void {
+    if (this.envCopiedBy) {
+      throw new Error(`${this.owner}: env ${Object.keys(env).join(', ')} comes after ${this.envCopiedBy} was created, so it would never see it; connect and add env before creating it`);
+    }
     if (this.kind === WorkloadKind.JOB) {
       throw new Error(`${this.owner}: a Job's name is fixed when it is created; give its env in the container props instead`);
     }
@@ -444,6 +464,7 @@ export class Workload extends Construct {
         spec: {
           replicas: props.replicasManagedExternally ? undefined : this.replicas,
           revisionHistoryLimit: 5,
+          progressDeadlineSeconds: Lazy.any({ produce: () => this.progressDeadlineSeconds }),
           selector: { matchLabels: selector },
           // Never below the wanted count during a rollout: new pods must be ready first.
           strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(0) } },

@@ -96,21 +96,55 @@ describe('Migration', () => {
     expect(findingsOf(first)).toEqual([]);
   });
 
-  test('new pods wait for the Job of their release, with a Role that can only get that Job and a token only the waiter sees', () => {
+  test('new pods wait for the Job of their release, with a Role that reads Jobs and its record, and a token only the waiter sees', () => {
     const records = withMigration('1.2.3');
     const jobName = jobOf(records).metadata.name;
     const pod = find(records, 'Deployment', 'api').spec.template.spec;
     const waiter = pod.initContainers.find((c: any) => c.name === 'wait-for-migration');
     expect(waiter.env.find((e: any) => e.name === 'JOB_NAME').value).toBe(jobName);
+    expect(waiter.env.find((e: any) => e.name === 'RECORD').value).toBe('api-migrations');
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(waiter.volumeMounts.map((m: any) => m.mountPath)).toContain('/var/run/secrets/kubernetes.io/serviceaccount');
     expect(pod.containers[0].volumeMounts.some((m: any) => m.name === 'migration-api-token')).toBe(false);
     const volumes = pod.volumes.map((v: any) => v.name);
     for (const m of waiter.volumeMounts) expect(volumes).toContain(m.name);
     expect(findingsOf(records)).toEqual([]);
-    expect(find(records, 'Role', 'api-migration-wait').rules).toEqual([{ apiGroups: ['batch'], resources: ['jobs'], resourceNames: [jobName], verbs: ['get'] }]);
+    // Any Job name, so that pods of an older ReplicaSet (a drain, a rollout undo) can read their own release's Job.
+    expect(find(records, 'Role', 'api-migration-wait').rules).toEqual([
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['api-migrations'], verbs: ['get', 'patch'] },
+    ]);
+    // The record is declared empty: the waiters add keys, which apply keeps because it never applied them.
+    expect(find(records, 'ConfigMap', 'api-migrations').data).toBeUndefined();
     const binding = find(records, 'RoleBinding', 'api-migration-wait');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: pod.serviceAccountName, namespace: 'test' }]);
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'api-migration-wait' });
+  });
+
+  test('the Job first waits for older migrations, with its own Role and a token only that init container sees', () => {
+    const records = withMigration('1.2.3');
+    const pod = jobOf(records).spec.template.spec;
+    const order = pod.initContainers.find((c: any) => c.name === 'wait-for-older-migrations');
+    expect(order.command).toEqual(['sh', '/scripts/wait-for-older.sh']);
+    expect(order.env.find((e: any) => e.name === 'JOB_NAME').valueFrom.fieldRef.fieldPath).toBe("metadata.labels['job-name']");
+    expect(order.env.find((e: any) => e.name === 'INSTANCE').value).toBe(jobOf(records).metadata.labels['app.kubernetes.io/instance']);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.containers[0].volumeMounts.some((m: any) => m.name === 'migration-api-token')).toBe(false);
+    expect(find(records, 'Role', 'api-migrate').rules).toEqual([{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list'] }]);
+    expect(find(records, 'RoleBinding', 'api-migrate').subjects[0].name).toBe(pod.serviceAccountName);
+    expect(find(records, 'NetworkPolicy', 'api-migrate').spec.egress.some((r: any) => r.to?.some((t: any) => t.ipBlock))).toBe(true);
+  });
+
+  test('the rollout is not reported stalled while the migration may still run', () => {
+    const deployment = find(withMigration('1.2.3'), 'Deployment', 'api');
+    expect(deployment.spec.progressDeadlineSeconds).toBe(1800 + 600);
+  });
+
+  test('env or connections added after the Migration are refused: they could never reach its Job', () => {
+    expect(() => synthChart((c) => {
+      const web = api(c);
+      new Migration(c, 'migration', { service: web.workload, command: ['migrate'] });
+      web.connectTo(new MemcachedCluster(c, 'cache'));
+    })).toThrow("api 'api': env MEMCACHED_SERVERS comes after migration 'migration' (which copied the env and connections of 'api') was created, so it would never see it; connect and add env before creating it");
   });
 });
