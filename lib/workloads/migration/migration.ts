@@ -30,6 +30,7 @@ const ORDER_SCRIPT = fs.readFileSync(path.join(__dirname, 'wait-for-older.sh'), 
 /** Seconds a Deployment gets, after the migration's deadline, to start its new pods: the Deployment default. */
 const POD_START_SECONDS = 600;
 
+/** What a Migration runs, and how long and how often it may try. */
 export interface MigrationProps {
   /** The service whose image, env, volumes and connections the migration runs with. */
   readonly service: Workload;
@@ -37,7 +38,7 @@ export interface MigrationProps {
   readonly command: readonly string[];
   /** The service container to copy. @default the first */
   readonly container?: string;
-  /** @default 3 */
+  /** Failed pods before the Job fails (disruptions do not count). @default 3 */
   readonly backoffLimit?: number;
   /** Seconds the Job may run, including its wait for older migrations. @default 1800 */
   readonly activeDeadlineSeconds?: number;
@@ -52,6 +53,7 @@ export interface MigrationProps {
   readonly waiterImage?: ContainerImage;
 }
 
+/** A release's migration Job, serialised with older ones, and the fail-closed gate that holds the service's new pods. */
 export class Migration extends Construct {
   public readonly job: Workload;
 
