@@ -10,6 +10,7 @@ import { CronSchedule } from '../building-blocks/cron-schedule';
 import { WorkloadIdentity } from '../building-blocks/labels';
 import { ShutdownPolicy } from '../building-blocks/shutdown';
 import { Volume } from '../building-blocks/volumes';
+import { addWarning } from '../building-blocks/warnings';
 import { CronOptions, JobOptions, Workload, WorkloadKind } from '../building-blocks/workload';
 
 export interface ScheduledJobProps {
@@ -37,7 +38,10 @@ export class ScheduledJob extends Construct {
 
   public constructor(scope: Construct, id: string, props: ScheduledJobProps) {
     super(scope, id);
-    this.schedule = CronSchedule.of(`cron job '${props.identity.instance}'`, props.schedule, props.timeZone);
+    const owner = `cron job '${props.identity.instance}'`;
+    this.schedule = CronSchedule.of(owner, props.schedule, props.timeZone);
+    const dst = this.schedule.daylightSavingWarning(owner);
+    if (dst) addWarning(this, dst);
     this.workload = new Workload(this, 'workload', {
       identity: props.identity,
       kind: WorkloadKind.CRON_JOB,

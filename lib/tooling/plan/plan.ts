@@ -100,7 +100,7 @@ function planApp(plan: Plan, app: string, was: readonly ManifestRecord[], now: r
     changed.push({ object, kind: r.manifest.kind, changes, rollsPods: changes.some((c) => /^spec\.(template|jobTemplate)\b/.test(c.path)) });
     const blocked = refusal({ before: old.manifest, after: r.manifest, changes });
     if (blocked) plan.refused.push({ app, object, fields: blocked.fields, reason: blocked.reason, steps: fill(blocked.steps) });
-    risks.push(...changeRisks(old.manifest, r.manifest));
+    risks.push(...changeRisks(old.manifest, r.manifest, all.after));
   }
   const removed = was.filter((r) => !current.has(identity(r.manifest))).map((r) => r.manifest);
   if (now.length === 0) plan.risky.push(appGone(app, removed));

@@ -7,6 +7,7 @@
 import { describe, Manifest, ManifestRecord } from '../manifest/manifest';
 import { namespaceOf, podTemplate } from '../manifest/pods';
 import { podReferences } from '../manifest/pod-references';
+import { parseQuantity } from '../../vocabulary/quantity';
 import { APPLY, APPLY_NO_PRUNE } from './immutable';
 
 export interface Risk {
@@ -17,8 +18,10 @@ export interface Risk {
 
 const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
 
-/** Risks of a changed object. */
-export function changeRisks(before: Manifest, after: Manifest): Risk[] {
+/** Risks of a changed object; `synth` is the new synth, where a claim's StorageClass may be. */
+export function changeRisks(before: Manifest, after: Manifest, synth: readonly ManifestRecord[] = []): Risk[] {
+  if (after.kind === 'Job') return suspendedJobRisks(before, after);
+  if (after.kind === 'PersistentVolumeClaim') return claimGrowthRisks(before, after, synth);
   if (!SCALABLE.has(after.kind)) return [];
   const was = (before as any).spec?.replicas;
   const now = (after as any).spec?.replicas;
@@ -37,6 +40,46 @@ export function changeRisks(before: Manifest, after: Manifest): Risk[] {
     ];
   }
   return [];
+}
+
+/**
+ * A suspended Job's scheduling directives may change only if it never started (strategy.go:
+ * AllowMutableSchedulingDirectives = suspended && notStarted); the plan cannot see status.startTime.
+ * The refusal rule leaves exactly these template changes to this risk.
+ */
+function suspendedJobRisks(before: Manifest, after: Manifest): Risk[] {
+  if ((before as any).spec?.suspend !== true) return [];
+  if (JSON.stringify((before as any).spec?.template) === JSON.stringify((after as any).spec?.template)) return [];
+  const [name, ns] = [after.metadata.name, namespaceOf(after)];
+  return [{
+    object: describe(after),
+    reason: `the pod template's scheduling directives change on a suspended Job: the API server accepts that only if the Job has never started (status.startTime unset), which the plan cannot see; if it has started, the apply is refused`,
+    steps: [`kubectl get job ${name} -n ${ns} -o jsonpath='{.status.startTime}'   # empty: apply as planned; a time: delete the Job first`],
+  }];
+}
+
+/** Growing a claim needs a StorageClass with allowVolumeExpansion (the PersistentVolumeClaimResize admission plugin). */
+function claimGrowthRisks(before: Manifest, after: Manifest, synth: readonly ManifestRecord[]): Risk[] {
+  const size = (m: Manifest) => (m as any).spec?.resources?.requests?.storage;
+  if (!(bytes(size(after)) > bytes(size(before)))) return [];
+  const className: string | undefined = (after as any).spec?.storageClassName;
+  const declared = synth.find((r) => r.manifest.kind === 'StorageClass' && r.manifest.metadata.name === className)?.manifest as any;
+  if (declared?.allowVolumeExpansion === true) return [];
+  const which = className ? `StorageClass ${className}` : 'the default StorageClass';
+  return [{
+    object: describe(after),
+    reason: `the claim grows from ${size(before)} to ${size(after)}: the API server refuses that unless it is bound and ${which} has allowVolumeExpansion: true ("only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize"); local-path classes usually lack it`,
+    steps: [className ? `kubectl get storageclass ${className} -o jsonpath='{.allowVolumeExpansion}'   # must print true` : `kubectl get storageclass   # the (default) class must have allowVolumeExpansion: true`],
+  }];
+}
+
+/** A storage size in bytes, NaN when it is not a quantity (the gate reports that). */
+function bytes(q: unknown): number {
+  try {
+    return typeof q === 'string' || typeof q === 'number' ? parseQuantity('plan', 'storage', q) : NaN;
+  } catch {
+    return NaN;
+  }
 }
 
 function key(kind: string, ns: string, name: string): string {

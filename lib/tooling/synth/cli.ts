@@ -30,6 +30,7 @@ export function summarize(result: SynthResult, env: Environment, apps: readonly 
     `validated against Kubernetes 1.27 and 1.36, Pod Security Standards, production practice, references and ApplySets: no findings`,
   ];
   for (const e of result.validation.exemptions) lines.push(`pod security exemption: namespace '${e.namespace}' enforces '${e.level}': ${e.reason}`);
+  for (const w of result.warnings) lines.push(`warning: ${w}`);
   for (const e of result.validation.externalRefs) lines.push(`external reference (create it before applying): ${e.ref}, used by ${e.usedBy}`);
   if (!result.graph.drawn) lines.push(`graph: ${result.graph.nodes} nodes, too many to read as a picture, so only ${outdir}/graph.dot was written (use --only to draw fewer apps)`);
   const parents = result.records.filter((r) => isApplySetParent(r.manifest));

@@ -13,6 +13,7 @@ import { buildGraph } from '../graph/model';
 import { SvgRenderer } from '../graph/render';
 import { AppDefinition } from '../../building-blocks/app-definition';
 import { attribute, withDeepStacks } from './attribute';
+import { warningsOf } from '../../building-blocks/warnings';
 import { withDependencies } from './catalogue';
 import { collectManifests } from './collect';
 import { ManifestRecord } from '../manifest/manifest';
@@ -38,6 +39,8 @@ export interface SynthResult {
   readonly validation: ValidationResult;
   /** How many nodes the graph has, and whether graph.svg was drawn. */
   readonly graph: { readonly nodes: number; readonly drawn: boolean };
+  /** What constructs flagged as accepted by Kubernetes but surprising (e.g. a CronJob in a daylight-saving jump). */
+  readonly warnings: string[];
 }
 
 /**
@@ -90,5 +93,5 @@ export function synthesize(options: SynthOptions): SynthResult {
   const drawn = options.renderSvg !== undefined && graph.nodes.length <= MAX_DRAWN_NODES;
   if (drawn) files.set('graph.svg', options.renderSvg!(dot));
   if (options.outdir) writeAtomically(options.outdir, files);
-  return { records, files, validation, graph: { nodes: graph.nodes.length, drawn } };
+  return { records, files, validation, graph: { nodes: graph.nodes.length, drawn }, warnings: warningsOf(app) };
 }
