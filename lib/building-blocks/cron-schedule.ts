@@ -6,10 +6,10 @@
  * error texts. The time zone is checked as `validateTimeZone` does: the
  * per-component regex, `Local` refused, then Go's `time.LoadLocation`, an
  * exact, case-sensitive file lookup, mirrored by the zone list that
- * Kubernetes' own tests accept (time-zones.json).
+ * Kubernetes' own tests accept (time-zones.ts).
  */
 import { clockChanges, clockTime } from './daylight-saving';
-import zoneData from './time-zones.json';
+import { TIME_ZONES } from './time-zones';
 
 interface Bounds {
   readonly min: number;
@@ -37,10 +37,15 @@ const DESCRIPTORS: Readonly<Record<string, string>> = {
 
 /** The values one field selects. */
 export interface CronFields {
+  /** 0-59. */
   readonly minutes: readonly number[];
+  /** 0-23. */
   readonly hours: readonly number[];
+  /** 1-31. */
   readonly daysOfMonth: readonly number[];
+  /** 1-12. */
   readonly months: readonly number[];
+  /** 0-6, Sunday is 0. */
   readonly daysOfWeek: readonly number[];
 }
 
@@ -169,13 +174,13 @@ export class CronSchedule {
 /** The year whose daylight-saving rules the warning reads. */
 export const DAYLIGHT_SAVING_YEAR = 2026;
 
-const ZONES: ReadonlySet<string> = new Set(zoneData.zones);
+const ZONES: ReadonlySet<string> = new Set(TIME_ZONES);
 /** validateTimeZone's per-component rule (IANA naming, plus digits and + for legacy names such as EST5EDT, Etc/GMT+5). */
 const ZONE_COMPONENT = /^[A-Za-z.\-_0-9+]{1,14}$/;
 
 /** The zone names Kubernetes' tests accept (Go 1.19's `time.LoadLocation`), case-sensitive. */
 export function knownTimeZones(): readonly string[] {
-  return zoneData.zones;
+  return TIME_ZONES;
 }
 
 /**
@@ -188,7 +193,7 @@ export function checkTimeZone(owner: string, zone: string): string {
   if (zone.toLowerCase() === 'local') throw new Error(`${owner}: timeZone '${zone}' is refused by Kubernetes; ${fix}`);
   const wellFormed = zone.split('/').every((part) => part !== '.' && part !== '..' && !part.startsWith('-') && ZONE_COMPONENT.test(part));
   if (!wellFormed || !ZONES.has(zone)) {
-    const near = zoneData.zones.find((z) => z.toLowerCase() === zone.toLowerCase());
+    const near = TIME_ZONES.find((z) => z.toLowerCase() === zone.toLowerCase());
     throw new Error(`${owner}: timeZone '${zone}' is not a time zone Kubernetes knows (unknown time zone ${zone}); ${near ? `the name is case-sensitive: '${near}'` : fix}`);
   }
   return zone;

@@ -11,8 +11,9 @@ export interface ClockChange {
   readonly date: string;
   /** 'forward': local times in the window do not exist that day; 'back': they happen twice. */
   readonly direction: 'forward' | 'back';
-  /** Local minutes of the day in the window, [from, to), to may pass 1440. */
+  /** First local minute of the day in the window. */
   readonly from: number;
+  /** The local minute after the window (may pass 1440). */
   readonly to: number;
 }
 

@@ -8,6 +8,7 @@ import { IConstruct } from 'constructs';
 
 const WARNING = 'shipshape:warning';
 
+/** Records `message` on `scope`; the synth prints it after a successful run. */
 export function addWarning(scope: IConstruct, message: string): void {
   scope.node.addMetadata(WARNING, message);
 }
