@@ -11,7 +11,7 @@ import { WebService } from '../lib/workloads/web-service';
 
 const count = Number(process.argv[2] ?? '10');
 const outdir = process.argv[3] ?? '.dist-bench';
-const image = ContainerImage.of('ghcr.io/stefanprodan/podinfo:6.7.1', { uid: 100, gid: 101 });
+const image = ContainerImage.of('ghcr.io/stefanprodan/podinfo:6.12.0', { uid: 100, gid: 101 });
 
 const generated: AppDefinition = {
   name: 'generated',

@@ -50,7 +50,7 @@ spec:
             matchLabels: {app.kubernetes.io/name: {{ $name }}, app.kubernetes.io/instance: {{ $name }}}
       containers:
         - name: {{ $name }}
-          image: ghcr.io/stefanprodan/podinfo:6.7.1
+          image: ghcr.io/stefanprodan/podinfo:6.12.0
           ports: [{name: http, containerPort: 9898}]
           securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
           resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {memory: 256Mi}}

@@ -15,7 +15,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROOT = path.resolve(__dirname, '..');
 const OUT = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-bench-'));
 const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-const ENV = { ...process.env, ROCKETCHAT_MONGODB_SECRET: 'rocketchat-mongodb-credentials' };
+const ENV = { ...process.env, ROCKETCHAT_MONGODB_SECRET: 'rocketchat-mongodb-credentials', ROCKETCHAT_ADMIN_SECRET: 'rocketchat-admin' };
 
 interface Figure { name: string; runs: number; medianS: number; minS: number; maxS: number; peakRssMB?: number }
 

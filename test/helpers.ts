@@ -54,12 +54,18 @@ afterAll(() => {
   for (const dir of temporary.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** The whole catalogue; production needs the name of the database Secret an operator would have created. */
+/** The Secrets an operator creates before a production synth, by the variable that names each. */
+export const PRODUCTION_SECRETS: Readonly<Record<string, string>> = {
+  ROCKETCHAT_MONGODB_SECRET: 'rocketchat-mongodb-credentials',
+  ROCKETCHAT_ADMIN_SECRET: 'rocketchat-admin',
+};
+
+/** The whole catalogue; production needs the names of the Secrets an operator would have created. */
 export function synthCatalogue(catalogue: readonly AppDefinition[], env: Environment): ManifestRecord[] {
-  process.env.ROCKETCHAT_MONGODB_SECRET = 'rocketchat-mongodb-credentials';
+  Object.assign(process.env, PRODUCTION_SECRETS);
   try {
     return synthApps(catalogue, env);
   } finally {
-    delete process.env.ROCKETCHAT_MONGODB_SECRET;
+    for (const name of Object.keys(PRODUCTION_SECRETS)) delete process.env[name];
   }
 }

@@ -14,7 +14,7 @@ export const logging: AppDefinition = {
     const chart = new AppChart(scope, 'logging', {
       env,
       description: this.description,
-      version: '4.0.3',
+      version: '4.1.1',
       podSecurity: {
         level: PodSecurityLevel.PRIVILEGED,
         reason: 'fluent-bit reads container logs from the node through read-only hostPath mounts of /var/log/containers and /var/log/pods, which only the privileged level allows; it runs as root without capabilities because the kubelet writes those files root-owned, mode 0640',

@@ -18,14 +18,14 @@ import { AppDefinition } from '../../lib/building-blocks/app-definition';
 import { WebService } from '../../lib/workloads/web-service';
 import { Worker } from '../../lib/workloads/worker';
 
-const PODINFO = ContainerImage.of('ghcr.io/stefanprodan/podinfo:6.7.1', { uid: 100, gid: 101 });
+const PODINFO = ContainerImage.of('ghcr.io/stefanprodan/podinfo:6.12.0', { uid: 100, gid: 101 });
 
 export const orders: AppDefinition = {
   name: 'orders',
   description: 'example service: HTTP API with a gated migration, memcached, a Kafka topic and a consumer',
   uses: [kafka],
   build(scope, env, context) {
-    const chart = new AppChart(scope, 'orders', { env, description: this.description, version: '6.7.1' });
+    const chart = new AppChart(scope, 'orders', { env, description: this.description, version: '6.12.0' });
     const bus = context.use(kafka).cluster;
     const cache = new MemcachedCluster(chart, 'orders-cache', { members: env.pick({ local: 1, production: 2 }) });
     const topic = new KafkaTopic(chart, 'orders-topic', { cluster: bus, name: 'orders', partitions: env.pick({ local: 1, production: 6 }) });

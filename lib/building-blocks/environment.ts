@@ -38,7 +38,20 @@ export interface EnvironmentConfig {
    * server's real addresses, which differ per cluster; narrow the CIDRs to your control plane where you know them.
    */
   readonly apiServer: { readonly cidrs: readonly string[]; readonly ports: readonly number[] };
+  /**
+   * Every range the cluster's pods, Services and nodes use. Egress to "the internet" (e.g. Rocket.Chat to its cloud)
+   * is `0.0.0.0/0` except these, so such a rule never opens a path to another workload. Narrow or extend them to
+   * your cluster's ranges.
+   */
+  readonly clusterCidrs: readonly string[];
 }
+
+/**
+ * The private (RFC 1918) and shared (RFC 6598, used by some CNIs for pods) ranges: they hold the pod, Service and
+ * node ranges of kind (pods 10.244.0.0/16, Services 10.96.0.0/16, nodes on a Docker network from 172.16.0.0/12),
+ * minikube (nodes 192.168.49.0/24) and the defaults of the managed clouds.
+ */
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
 
 export class Environment {
   public static readonly LOCAL = new Environment({
@@ -54,6 +67,7 @@ export class Environment {
     clusterDomain: 'cluster.local',
     developmentSecrets: true,
     apiServer: { cidrs: ['0.0.0.0/0'], ports: [443, 6443] },
+    clusterCidrs: PRIVATE_RANGES,
   });
 
   public static readonly PRODUCTION = new Environment({
@@ -69,6 +83,7 @@ export class Environment {
     clusterDomain: 'cluster.local',
     developmentSecrets: false,
     apiServer: { cidrs: ['0.0.0.0/0'], ports: [443, 6443] },
+    clusterCidrs: PRIVATE_RANGES,
   });
 
   public static readonly DEFAULT = Environment.LOCAL;

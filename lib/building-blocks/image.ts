@@ -22,10 +22,17 @@ export interface ContainerImageProps {
    * @default false
    */
   readonly runsAsRoot?: boolean;
+  /**
+   * CPU architectures the image is published for (Kubernetes `kubernetes.io/arch` values). Pods of an image built
+   * for fewer than the usual two are scheduled only on nodes of those, so they wait with a clear reason instead of
+   * failing with `exec format error` (e.g. rocketchat/rocket.chat, amd64 only).
+   * @default - any (a multi-architecture image)
+   */
+  readonly architectures?: readonly string[];
 }
 
 export class ContainerImage {
-  /** A pinned image reference such as `mongo:8.0.4` or `repo/app@sha256:...`. */
+  /** A pinned image reference such as `mongo:8.0.26` or `repo/app@sha256:...`. */
   public static of(reference: string, props: ContainerImageProps = {}): ContainerImage {
     return new ContainerImage(reference, props);
   }
@@ -35,11 +42,13 @@ export class ContainerImage {
   public readonly digest?: string;
   public readonly uid: number;
   public readonly gid: number;
+  /** Architectures the image runs on; undefined for any. */
+  public readonly architectures?: readonly string[];
 
   private constructor(public readonly reference: string, props: ContainerImageProps) {
     const match = REFERENCE.exec(reference);
     if (!match?.groups) {
-      throw new Error(`image '${reference}' is not a valid image reference; use repository:tag, e.g. mongo:8.0.4`);
+      throw new Error(`image '${reference}' is not a valid image reference; use repository:tag, e.g. mongo:8.0.26`);
     }
     this.repository = match.groups.repo;
     this.tag = match.groups.tag;
@@ -50,6 +59,10 @@ export class ContainerImage {
     if (this.tag === 'latest' && !this.digest) {
       throw new Error(`image '${reference}' uses the 'latest' tag; pin a version or a digest so that rollbacks and caches behave`);
     }
+    if (props.architectures && props.architectures.length === 0) {
+      throw new Error(`image '${reference}': architectures is empty; list the ones it is published for, e.g. ['amd64'], or leave it out`);
+    }
+    this.architectures = props.architectures ? [...props.architectures] : undefined;
     this.uid = props.runsAsRoot ? 0 : props.uid ?? 65532;
     this.gid = props.runsAsRoot ? 0 : props.gid ?? this.uid;
     if (!props.runsAsRoot && (!Number.isInteger(this.uid) || this.uid <= 0 || !Number.isInteger(this.gid) || this.gid <= 0)) {

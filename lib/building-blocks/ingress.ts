@@ -21,6 +21,12 @@ export interface WebIngressProps {
   readonly tlsSecretName?: string;
   /** @default '/' */
   readonly path?: string;
+  /**
+   * Controller annotations, e.g. `nginx.ingress.kubernetes.io/proxy-body-size` where the app accepts uploads
+   * larger than ingress-nginx's 1m default.
+   * @default - none
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 export class WebIngress extends Construct {
@@ -35,7 +41,12 @@ export class WebIngress extends Construct {
     const port = service.ports.find((p) => p.name === props.portName);
     if (!port) throw new Error(`ingress '${service.name}': service has no port '${props.portName}'; known: ${service.ports.map((p) => p.name).join(', ')}`);
     new k8s.KubeIngress(this, 'resource', {
-      metadata: { name: service.name, namespace: service.workload.namespace, labels: recommendedLabels(service.workload.identity) },
+      metadata: {
+        name: service.name,
+        namespace: service.workload.namespace,
+        labels: recommendedLabels(service.workload.identity),
+        annotations: props.annotations && Object.keys(props.annotations).length > 0 ? { ...props.annotations } : undefined,
+      },
       spec: {
         ingressClassName: env.config.ingressClassName,
         tls: this.tls ? [{ hosts: [this.host], secretName: props.tlsSecretName ?? `${service.name}-tls` }] : undefined,

@@ -141,7 +141,7 @@ class ExternalSecretSource extends SecretSource {
       data: request.keys.map((k) => ({ secretKey: k.key, remoteRef: { ...this.props.remoteKeys[k.key] } })),
     };
     new ApiObject(scope, `${name}-external-secret`, {
-      apiVersion: 'external-secrets.io/v1beta1',
+      apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
       metadata: { name, namespace: request.namespace, labels: { ...request.labels } },
       spec,

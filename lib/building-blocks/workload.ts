@@ -224,6 +224,7 @@ export class Workload extends Construct {
       securityContext: restrictedPodSecurityContext({ uid: main.image.uid, gid: main.image.gid }),
       terminationGracePeriodSeconds: shutdown.terminationGracePeriodSeconds,
       priorityClassName: props.priorityClassName,
+      nodeSelector: this.architectureSelector([...props.containers, ...(props.initContainers ?? [])]),
       tolerations: props.tolerations ? [...props.tolerations] : undefined,
       topologySpreadConstraints: this.spreadConstraints(props, selector),
       initContainers: growable ? Lazy.any({ produce: () => (allInit().length > 0 ? allInit() : undefined) }) : initContainers.length > 0 ? initContainers : undefined,
@@ -358,6 +359,18 @@ export class Workload extends Construct {
       throw new Error(`${this.owner}: a Job's name is fixed when it is created; pass ${source.kind} '${source.name}' in configSources instead`);
     }
     this.configSources.push(source);
+  }
+
+  /** Images published for some architectures only pin the pods to nodes of one they share. */
+  private architectureSelector(containers: readonly ContainerProps[]): Record<string, string> | undefined {
+    const limited = containers.filter((c) => c.image.architectures);
+    if (limited.length === 0) return undefined;
+    const common = limited.map((c) => c.image.architectures!).reduce((a, b) => a.filter((x) => b.includes(x)));
+    if (common.length === 0) {
+      throw new Error(`${this.owner}: images ${limited.map((c) => `${c.image.reference} (${c.image.architectures!.join(', ')})`).join(' and ')} share no architecture; use images built for a common one`);
+    }
+    // A nodeSelector takes one value per key; an image for several listed architectures is left to any node.
+    return common.length === 1 ? { 'kubernetes.io/arch': common[0] } : undefined;
   }
 
   /** Root users and host paths need the namespace to declare a lower level, with its reason. */

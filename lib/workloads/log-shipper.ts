@@ -49,7 +49,7 @@ export class LogBackend {
 }
 
 export interface LogShipperProps {
-  /** @default fluent/fluent-bit:4.0.3 */
+  /** @default fluent/fluent-bit:4.1.1 */
   readonly image?: ContainerImage;
   /** @default LogBackend.STDOUT */
   readonly backend?: LogBackend;
@@ -98,7 +98,7 @@ export class LogShipper extends Construct {
       containers: [
         {
           name: 'fluent-bit',
-          image: props.image ?? ContainerImage.of('fluent/fluent-bit:4.0.3', { runsAsRoot: true }),
+          image: props.image ?? ContainerImage.of('fluent/fluent-bit:4.1.1', { runsAsRoot: true }),
           command: ['/fluent-bit/bin/fluent-bit', '--config=/fluent-bit/etc/shipshape/fluent-bit.conf'],
           ports: [{ name: 'http', port: LOG_SHIPPER_HTTP_PORT }],
           resources: props.resources ?? ResourcePreset.SMALL.with({ cpuRequest: '100m', memoryRequest: '64Mi' }),

@@ -1,18 +1,13 @@
-import { rocketChatApp, rocketchat } from '../../apps/rocketchat/app';
+import { RegistrationForm, rocketChatApp, rocketchat } from '../../apps/rocketchat/app';
 import { SecretSource } from '../../lib/building-blocks/secrets';
 import { Environment } from '../../lib/building-blocks/environment';
 import { assertConnectionAllowed } from '../../lib/testing';
-import { find, findAll, findingsOf, manifests, selects, synthApps, testGateAndSnapshot } from '../helpers';
+import { find, findAll, findingsOf, manifests, PRODUCTION_SECRETS, selects, synthApps, synthCatalogue, testGateAndSnapshot } from '../helpers';
 
 const SECRET_VAR = 'ROCKETCHAT_MONGODB_SECRET';
 
-function synthProduction() {
-  process.env[SECRET_VAR] = 'rocketchat-mongodb-credentials';
-  try {
-    return synthApps([rocketchat], Environment.PRODUCTION);
-  } finally {
-    delete process.env[SECRET_VAR];
-  }
+function synthProduction(app = rocketchat) {
+  return synthCatalogue([app], Environment.PRODUCTION);
 }
 
 describe('rocketchat app', () => {
@@ -73,21 +68,95 @@ describe('rocketchat app', () => {
     );
   });
 
-  test('replicas and members per environment; PDBs and spread in production only', () => {
+  test('one replica and its members per environment; a PDB for the members only, since one Rocket.Chat has none', () => {
     expect(find(local, 'Deployment', 'rocketchat').spec.replicas).toBe(1);
     expect(find(local, 'StatefulSet', 'rocketchat-mongodb').spec.replicas).toBe(1);
-    expect(find(prod, 'Deployment', 'rocketchat').spec.replicas).toBe(3);
+    expect(find(prod, 'Deployment', 'rocketchat').spec.replicas).toBe(1);
     expect(find(prod, 'StatefulSet', 'rocketchat-mongodb').spec.replicas).toBe(3);
     expect(findAll(local, 'PodDisruptionBudget')).toEqual([]);
-    expect(findAll(prod, 'PodDisruptionBudget').map((p) => p.metadata.name).sort()).toEqual(['rocketchat', 'rocketchat-mongodb']);
-    expect(find(prod, 'Deployment', 'rocketchat').spec.template.spec.topologySpreadConstraints).toHaveLength(2);
+    expect(findAll(prod, 'PodDisruptionBudget').map((p) => p.metadata.name).sort()).toEqual(['rocketchat-mongodb']);
+    const web = find(prod, 'Deployment', 'rocketchat').spec.template.spec.containers[0];
+    expect(web.env.map((e: any) => e.name)).not.toContain('TCP_PORT');
+    expect(web.ports.map((p: any) => p.name)).toEqual(['http']);
   });
 
-  test('probes on /health with a startup probe for the slow first boot; read-only root with writable emptyDirs', () => {
-    const c = find(local, 'Deployment', 'rocketchat').spec.template.spec.containers[0];
-    for (const p of ['startupProbe', 'livenessProbe', 'readinessProbe']) expect(c[p].httpGet).toEqual({ path: '/health', port: 'http' });
-    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
-    expect(c.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual(['/app/uploads', '/tmp']);
+  test('more than one replica without a licence is refused, naming the module and the fix', () => {
+    expect(() => synthProduction(rocketChatApp({ replicas: 3 }))).toThrow(
+      "rocketchat 'rocketchat': replicas 3 needs a licence; Rocket.Chat instances pass events to each other only with the Enterprise 'scalability' module. Pass license: SecretSource.existing(name) (key rocketchat-license), or use replicas 1",
+    );
+    expect(() => synthApps([rocketChatApp({ replicas: { local: 1, production: 2 } })])).not.toThrow();
+  });
+
+  describe('licensed, with three replicas', () => {
+    const licensed = synthProduction(rocketChatApp({ replicas: 3, license: SecretSource.existing('rocketchat-license') }));
+    const pod = find(licensed, 'Deployment', 'rocketchat').spec.template.spec;
+    const env = pod.containers[0].env;
+
+    test('the licence comes from the Secret, the transporter port is fixed and declared', () => {
+      expect(env.find((e: any) => e.name === 'ROCKETCHAT_LICENSE').valueFrom.secretKeyRef).toEqual({ name: 'rocketchat-license', key: 'rocketchat-license' });
+      expect(env.find((e: any) => e.name === 'TCP_PORT').value).toBe('3001');
+      expect(pod.containers[0].ports).toContainEqual({ name: 'cluster', containerPort: 3001, protocol: 'TCP' });
+      expect(find(licensed, 'Deployment', 'rocketchat').spec.template.metadata.annotations['shipshape.dev/external-refs']).toContain('Secret/rocketchat-license');
+    });
+
+    test('instances reach each other on the transporter port only; a PDB keeps one serving', () => {
+      const policy = find(licensed, 'NetworkPolicy', 'rocketchat').spec;
+      const self = (r: any, side: string) => r[side].some((p: any) => p.podSelector?.matchLabels['app.kubernetes.io/instance'] === 'rocketchat');
+      expect(policy.ingress.filter((r: any) => self(r, 'from')).map((r: any) => r.ports)).toEqual([[{ port: 3001, protocol: 'TCP' }]]);
+      expect(policy.egress.filter((r: any) => self(r, 'to')).map((r: any) => r.ports)).toEqual([[{ port: 3001, protocol: 'TCP' }]]);
+      expect(find(licensed, 'PodDisruptionBudget', 'rocketchat').spec.maxUnavailable).toBe(1);
+      expect(findingsOf(licensed, Environment.PRODUCTION)).toEqual([]);
+    });
+  });
+
+  test('egress to Rocket.Chat Cloud: 443 to the internet except the cluster ranges, in both environments', () => {
+    for (const [records, env] of [[local, Environment.LOCAL], [prod, Environment.PRODUCTION]] as const) {
+      const egress = find(records, 'NetworkPolicy', 'rocketchat').spec.egress;
+      const internet = egress.filter((r: any) => r.to.some((t: any) => t.ipBlock));
+      expect(internet).toEqual([{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...env.config.clusterCidrs] } }], ports: [{ port: 443, protocol: 'TCP' }] }]);
+    }
+    // The except list covers kind's pod, Service and node ranges.
+    for (const ip of ['10.244.1.7', '10.96.0.10', '172.18.0.2']) expect(Environment.LOCAL.config.clusterCidrs.some((c) => inCidr(ip, c))).toBe(true);
+  });
+
+  test('airGapped takes the licence instead and opens nothing beyond the cluster; without a licence it is refused', () => {
+    const gapped = synthProduction(rocketChatApp({ airGapped: true, license: SecretSource.existing('rocketchat-license') }));
+    expect(JSON.stringify(find(gapped, 'NetworkPolicy', 'rocketchat').spec.egress)).not.toContain('ipBlock');
+    expect(find(gapped, 'Deployment', 'rocketchat').spec.template.spec.containers[0].env.map((e: any) => e.name)).toContain('ROCKETCHAT_LICENSE');
+    expect(() => synthProduction(rocketChatApp({ airGapped: true }))).toThrow(
+      "rocketchat 'rocketchat': airGapped needs a licence; an unlicensed workspace that cannot report to Rocket.Chat Cloud turns read-only (restricted-workspace).",
+    );
+  });
+
+  test('the first admin comes from a Secret, the wizard is completed, registration is disabled unless chosen', () => {
+    const env = (records: any) => Object.fromEntries(find(records, 'Deployment', 'rocketchat').spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    const e = env(prod);
+    expect(e.ADMIN_PASS).toEqual({ secretKeyRef: { name: 'rocketchat-admin', key: 'admin-password' } });
+    expect(e).toMatchObject({ ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'admin@chat.example.com', ADMIN_EMAIL_VERIFIED: 'true', OVERWRITE_SETTING_Show_Setup_Wizard: 'completed', OVERWRITE_SETTING_Accounts_RegistrationForm: 'Disabled' });
+    expect(find(local, 'Secret', 'rocketchat-admin').metadata.annotations['shipshape.dev/development-only']).toBeDefined();
+    expect(env(synthProduction(rocketChatApp({ registration: RegistrationForm.PUBLIC }))).OVERWRITE_SETTING_Accounts_RegistrationForm).toBe('Public');
+    const withoutAdmin = { ...PRODUCTION_SECRETS, ROCKETCHAT_ADMIN_SECRET: '' };
+    Object.assign(process.env, withoutAdmin);
+    try {
+      expect(() => synthApps([rocketchat], Environment.PRODUCTION)).toThrow("rocketchat 'rocketchat': environment 'production' needs credentials (admin-password); set ROCKETCHAT_ADMIN_SECRET");
+    } finally {
+      for (const name of Object.keys(withoutAdmin)) delete process.env[name];
+    }
+  });
+
+  test('the amd64-only image is scheduled on amd64 nodes only', () => {
+    for (const records of [local, prod]) expect(find(records, 'Deployment', 'rocketchat').spec.template.spec.nodeSelector).toEqual({ 'kubernetes.io/arch': 'amd64' });
+    expect(find(prod, 'StatefulSet', 'rocketchat-mongodb').spec.template.spec.nodeSelector).toBeUndefined();
+  });
+
+  test('metrics, when asked for, on 9458 from the monitoring namespace only', () => {
+    const records = synthProduction(rocketChatApp({ metrics: true }));
+    const c = find(records, 'Deployment', 'rocketchat').spec.template.spec.containers[0];
+    expect(c.ports).toContainEqual({ name: 'metrics', containerPort: 9458, protocol: 'TCP' });
+    expect(c.env.find((e: any) => e.name === 'OVERWRITE_SETTING_Prometheus_Enabled').value).toBe('true');
+    const from = find(records, 'NetworkPolicy', 'rocketchat').spec.ingress.filter((r: any) => r.ports.some((p: any) => p.port === 9458));
+    expect(from).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 9458, protocol: 'TCP' }] }]);
+    expect(JSON.stringify(find(prod, 'NetworkPolicy', 'rocketchat'))).not.toContain('9458');
   });
 
   test('only Rocket.Chat, the init Job, the backup and the members reach MongoDB; the ingress controller reaches Rocket.Chat in production', () => {
@@ -103,6 +172,8 @@ describe('rocketchat app', () => {
     const ingress = find(prod, 'Ingress', 'rocketchat');
     expect(ingress.spec.ingressClassName).toBe('nginx');
     expect(ingress.spec.tls).toEqual([{ hosts: ['chat.example.com'], secretName: 'rocketchat-tls' }]);
+    // ingress-nginx's default body limit is 1m; Rocket.Chat accepts uploads up to FileUpload_MaxFileSize, 100 MiB.
+    expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size']).toBe('100m');
     expect(findAll(local, 'Ingress')).toEqual([]);
     const rootUrl = (records: any) => find(records, 'Deployment', 'rocketchat').spec.template.spec.containers[0].env.find((e: any) => e.name === 'ROOT_URL').value;
     expect(rootUrl(prod)).toBe('https://chat.example.com');
@@ -111,7 +182,7 @@ describe('rocketchat app', () => {
 
   describe('with an external MongoDB', () => {
     const external = rocketChatApp({ externalDatabase: { secret: SecretSource.existing('chat-db'), cidrs: ['10.20.0.0/16'] } });
-    const records = synthApps([external], Environment.PRODUCTION);
+    const records = synthProduction(external);
 
     test('runs no database of its own and still passes the gate', () => {
       expect(findAll(records, 'StatefulSet')).toEqual([]);
@@ -124,14 +195,14 @@ describe('rocketchat app', () => {
       const env = deployment.spec.template.spec.containers[0].env;
       expect(env.find((e: any) => e.name === 'MONGO_URL').valueFrom.secretKeyRef).toEqual({ name: 'chat-db', key: 'mongodb-uri' });
       expect(env.some((e: any) => e.name === 'MONGODB_PASSWORD')).toBe(false);
-      expect(deployment.spec.template.metadata.annotations['shipshape.dev/external-refs']).toBe('Secret/chat-db');
+      expect(deployment.spec.template.metadata.annotations['shipshape.dev/external-refs']).toBe('Secret/chat-db,Secret/rocketchat-admin');
       expect(findAll(records, 'Secret')).toEqual([]);
     });
 
-    test('egress is open to the database network on 27017 only', () => {
+    test('egress is open to the database network on 27017 only (and to the cloud on 443)', () => {
       const egress = find(records, 'NetworkPolicy', 'rocketchat').spec.egress;
       expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ port: 27017, protocol: 'TCP' }] });
-      expect(JSON.stringify(egress)).not.toContain('0.0.0.0/0');
+      expect(egress.filter((r: any) => r.ports.some((p: any) => p.port === 27017))).toHaveLength(1);
     });
 
     test('bad networks and generated connection strings are refused with the fix', () => {
@@ -159,3 +230,10 @@ describe('rocketchat app', () => {
     expect(cron.spec.jobTemplate.spec.ttlSecondsAfterFinished).toBeUndefined(); // failedJobsHistoryLimit prunes
   });
 });
+
+function inCidr(ip: string, cidr: string): boolean {
+  const toInt = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const [base, bits] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(toInt(ip) / size) === Math.floor(toInt(base) / size);
+}

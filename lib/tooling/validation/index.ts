@@ -7,6 +7,7 @@ import { describe, ManifestRecord } from '../manifest/manifest';
 import { checkApplySets } from './applyset';
 import { CUSTOM_RESOURCES } from './custom-resources';
 import { Finding } from './finding';
+import { checkImageFloors } from './image-floor';
 import { checkPodSecurity, namespaceLevel } from './pod-security';
 import { namespaceOf, podTemplate, PodTemplateRef } from '../manifest/pods';
 import { checkPractice } from './practice';
@@ -71,6 +72,7 @@ export function validateManifests(records: readonly ManifestRecord[], options: V
   }
   for (const pod of pods) findings.push(...checkPodSecurity(pod, namespaceLevel(namespaces.get(namespaceOf(pod.record.manifest))).level));
   findings.push(...checkPractice(records, pods, { requireSpread: options.requireSpread ?? true }));
+  findings.push(...checkImageFloors(pods));
   findings.push(...checkApplySets(records));
   const refs = checkReferences(records, pods);
   findings.push(...refs.findings);

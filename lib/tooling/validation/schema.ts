@@ -112,7 +112,7 @@ function writeCacheFile(file: string, content: string): void {
 }
 
 /** Closes object schemas and lets optional fields be null, in place. */
-function strictify(schema: any): void {
+export function strictify(schema: any): void {
   if (!schema || typeof schema !== 'object') return;
   if (schema.properties && schema.additionalProperties === undefined && !schema['x-kubernetes-preserve-unknown-fields']) {
     schema.additionalProperties = false;

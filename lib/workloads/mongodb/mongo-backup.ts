@@ -15,20 +15,27 @@ import { ScheduledJob } from '../scheduled-job';
 import { Volume } from '../../building-blocks/volumes';
 import { MongoReplicaSet, ROOT_PASSWORD_KEY } from './mongo-replica-set';
 
-export interface MongoBackupProps {
+/** A backup of one replica set, with the settings of MongoBackupOptions. */
+export interface MongoBackupProps extends MongoBackupOptions {
+  /** The replica set to dump; its members and Secret are read from it. */
   readonly replicaSet: MongoReplicaSet;
-  /** @default '0 2 * * *' (02:00 every day) */
+}
+
+/** Everything but the replica set, for apps that pass backup settings through. */
+export interface MongoBackupOptions {
+  /** When the dump runs, a five-field cron schedule. @default '0 2 * * *' (02:00 every day) */
   readonly schedule?: string;
-  /** @default 'Etc/UTC' */
+  /** IANA time zone of the schedule. @default 'Etc/UTC' */
   readonly timeZone?: string;
   /** Days of dumps to keep. @default 7 */
   readonly keepDays?: number;
-  /** @default 2Gi in local, 100Gi in production */
+  /** Size of the volume the dumps are kept on. @default 2Gi in local, 100Gi in production */
   readonly storageSize?: string;
-  /** @default the environment's StorageClass */
+  /** StorageClass of that volume. @default the environment's StorageClass */
   readonly storageClassName?: string;
 }
 
+/** A nightly consistent dump of a replica set to a volume, see the file's comment. */
 export class MongoBackup extends Construct {
   public readonly job: ScheduledJob;
   public readonly claimName: string;

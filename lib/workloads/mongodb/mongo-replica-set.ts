@@ -42,7 +42,7 @@ export interface DatabaseUser {
 }
 
 export interface MongoReplicaSetProps {
-  /** @default mongo:8.0.4 (runs as user mongodb, uid 999) */
+  /** @default mongo:8.0.26 (runs as user mongodb, uid 999) */
   readonly image?: ContainerImage;
   /** @default 'rs0' */
   readonly replicaSetName?: string;
@@ -79,7 +79,7 @@ export class MongoReplicaSet extends Construct implements Connectable {
     const env = chart.env;
     const instance = checkDnsLabel('mongodb', 'name', id);
     const owner = `mongodb '${instance}'`;
-    const image = props.image ?? ContainerImage.of('mongo:8.0.4', { uid: 999 });
+    const image = props.image ?? ContainerImage.of('mongo:8.0.26', { uid: 999 });
     this.image = image;
     this.replicaSetName = props.replicaSetName ?? 'rs0';
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(this.replicaSetName)) {

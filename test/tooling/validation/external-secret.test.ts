@@ -1,0 +1,46 @@
+/**
+ * ExternalSecret is checked against the v1 CRD schema kept in schemas/ (the version current External Secrets
+ * Operators serve); v1beta1 is refused with the reason.
+ */
+import { CUSTOM_RESOURCES } from '../../../lib/tooling/validation/custom-resources';
+
+const validate = CUSTOM_RESOURCES.get('external-secrets.io/v1/ExternalSecret')!;
+
+const valid = {
+  apiVersion: 'external-secrets.io/v1',
+  kind: 'ExternalSecret',
+  metadata: { name: 'db', namespace: 'shop', labels: { a: 'b' } },
+  spec: {
+    refreshInterval: '1h',
+    secretStoreRef: { name: 'vault', kind: 'ClusterSecretStore' },
+    target: { name: 'db', creationPolicy: 'Owner', template: { metadata: { annotations: { 'shipshape.dev/rotation': '1' } } } },
+    data: [{ secretKey: 'password', remoteRef: { key: 'db', property: 'password' } }],
+  },
+};
+
+function withSpec(spec: Record<string, unknown>) {
+  return { ...valid, spec: { ...valid.spec, ...spec } };
+}
+
+describe('ExternalSecret v1 schema', () => {
+  test('what SecretSource.external emits is valid', () => {
+    expect(validate(valid)).toEqual([]);
+  });
+
+  test('the kept schema is the v1 CRD: its fields and enums are enforced', () => {
+    const [kind] = validate(withSpec({ secretStoreRef: { name: 'vault', kind: 'Vault' } }));
+    expect(kind.instancePath).toBe('/spec/secretStoreRef/kind');
+    expect(kind.message).toMatch(/^must be equal to one of the allowed values: SecretStore, ClusterSecretStore/);
+    expect(validate(withSpec({ data: [{ secretKey: 'password' }] }))).toContainEqual({ instancePath: '/spec/data/0', message: "must have required property 'remoteRef'" });
+    expect(validate(withSpec({ target: { name: 'db', creationPolicy: 'Sometimes' } }))[0].instancePath).toBe('/spec/target/creationPolicy');
+    expect(validate(withSpec({ refreshIntervall: '1h' }))).toContainEqual({ instancePath: '/spec', message: "unknown field 'refreshIntervall'" });
+    expect(validate(withSpec({ data: [{ secretKey: 5, remoteRef: { key: 'k' } }] }))).toContainEqual({ instancePath: '/spec/data/0/secretKey', message: 'must be string' });
+  });
+
+  test('v1beta1, no longer served since ESO 0.17, is refused with the fix', () => {
+    const old = CUSTOM_RESOURCES.get('external-secrets.io/v1beta1/ExternalSecret')!;
+    expect(old({ ...valid, apiVersion: 'external-secrets.io/v1beta1' })).toEqual([
+      { instancePath: '/apiVersion', message: 'external-secrets.io/v1beta1 is not served since External Secrets Operator 0.17; use external-secrets.io/v1 (same fields)' },
+    ]);
+  });
+});
