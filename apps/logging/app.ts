@@ -17,7 +17,7 @@ export const logging: AppDefinition = {
       version: '4.1.1',
       podSecurity: {
         level: PodSecurityLevel.PRIVILEGED,
-        reason: 'fluent-bit reads container logs from the node through read-only hostPath mounts of /var/log/containers and /var/log/pods, which only the privileged level allows; it runs as root without capabilities because the kubelet writes those files root-owned, mode 0640',
+        reason: 'fluent-bit reads container logs from the node through read-only hostPath mounts of /var/log/containers and /var/log/pods, and keeps its tail offsets and buffer in its own read-write hostPath /var/lib/fluent-bit/logging-fluent-bit so that a new pod neither loses nor re-ships logs; only the privileged level allows hostPath; it runs as root without capabilities because the kubelet writes the logs root-owned, mode 0640',
       },
     });
     new LogShipper(chart, 'fluent-bit');

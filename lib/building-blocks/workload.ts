@@ -138,6 +138,8 @@ export interface WorkloadProps {
   readonly priorityClassName?: string;
   /** @default - none */
   readonly tolerations?: readonly k8s.Toleration[];
+  /** Node labels the pods require, e.g. `{ 'kubernetes.io/os': 'linux' }`. @default - none */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
   /** Whether the containers run until stopped (and so need probes). @default true, false for a Job */
   readonly longRunning?: boolean;
   /** For WorkloadKind.JOB and CRON_JOB. @default - the JobOptions defaults */
@@ -226,6 +228,7 @@ export class Workload extends Construct {
       priorityClassName: props.priorityClassName,
       nodeSelector: this.architectureSelector([...props.containers, ...(props.initContainers ?? [])]),
       tolerations: props.tolerations ? [...props.tolerations] : undefined,
+      nodeSelector: props.nodeSelector ? { ...props.nodeSelector } : undefined,
       topologySpreadConstraints: this.spreadConstraints(props, selector),
       initContainers: growable ? Lazy.any({ produce: () => (allInit().length > 0 ? allInit() : undefined) }) : initContainers.length > 0 ? initContainers : undefined,
       containers,

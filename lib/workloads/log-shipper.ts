@@ -1,25 +1,34 @@
 /**
  * A node log shipper: fluent-bit as a DaemonSet that tails every container's
  * log on its node, adds Kubernetes metadata, and sends the records to stdout
- * or a backend. It reads host paths (read-only), so its namespace must be
- * `privileged` with a reason; it runs as root because the kubelet writes the
- * logs root-owned with mode 0640, but with no capabilities, no privilege
- * escalation and a read-only root filesystem.
+ * or a backend. It reads the log folders through read-only host paths and
+ * keeps its offsets and buffer in a read-write one (so a new pod continues
+ * where the old one stopped), so its namespace must be `privileged` with a
+ * reason; it runs as root because the kubelet writes the logs root-owned with
+ * mode 0640, but with no capabilities, no privilege escalation and a
+ * read-only root filesystem. See apps/logging/README.md for the sources.
  */
+import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { AppChart } from '../building-blocks/app-chart';
 import { ConfigFiles } from '../building-blocks/config-files';
+import { EnvValue } from '../building-blocks/env-value';
 import { ContainerImage } from '../building-blocks/image';
 import { checkPort } from '../building-blocks/names';
 import { NetworkPeer, NetworkPeers } from '../building-blocks/network-policy';
 import { Probe } from '../building-blocks/probes';
 import { ResourcePreset, Resources } from '../building-blocks/resources';
+import { SecretRef, SecretRequest, SecretSource } from '../building-blocks/secrets';
 import { ShutdownPolicy } from '../building-blocks/shutdown';
 import { Volume } from '../building-blocks/volumes';
 import { Workload, WorkloadKind } from '../building-blocks/workload';
 
 export const LOG_SHIPPER_HTTP_PORT = 2020;
+
+/** Where the tail offsets and the filesystem buffer live, in the container (a hostPath, so pod replacements keep them). */
+const STATE_DIR = '/var/lib/fluent-bit';
+const TLS_DIR = '/fluent-bit/tls';
 
 export interface LogBackendTarget {
   readonly host: string;
@@ -28,24 +37,113 @@ export interface LogBackendTarget {
   readonly peer: NetworkPeer;
 }
 
+/** How fluent-bit reaches a backend: plain HTTP, or TLS verified against a CA. */
+export class BackendTls {
+  /** Plain HTTP: only for a backend without security inside the cluster. */
+  public static readonly NONE = new BackendTls(false);
+  /** TLS verified against the image's system CA bundle: a publicly signed certificate. */
+  public static readonly SYSTEM_CAS = new BackendTls(true);
+
+  /** TLS verified against the CA certificate in an existing Secret, e.g. ECK's `<cluster>-es-http-certs-public`, key `ca.crt`. */
+  public static caFromSecret(secretName: string, key = 'ca.crt'): BackendTls {
+    return new BackendTls(true, { kind: 'Secret', name: secretName, key });
+  }
+
+  /** TLS verified against the CA certificate in an existing ConfigMap (e.g. one filled by trust-manager), key `ca.crt`. */
+  public static caFromConfigMap(name: string, key = 'ca.crt'): BackendTls {
+    return new BackendTls(true, { kind: 'ConfigMap', name, key });
+  }
+
+  private constructor(public readonly enabled: boolean, public readonly ca?: { kind: 'Secret' | 'ConfigMap'; name: string; key: string }) {}
+}
+
+export interface ElasticsearchTarget extends LogBackendTarget {
+  /**
+   * TLS to the backend. Elasticsearch 8, ECK and the OpenSearch security plugin serve HTTPS with a self-signed CA.
+   * @default BackendTls.SYSTEM_CAS
+   */
+  readonly tls?: BackendTls;
+  /**
+   * The user and password (keys `username`, `password`), read into the container's env and referred to as
+   * `${ES_USER}`/`${ES_PASSWORD}` in the config, so no value is in the ConfigMap.
+   * @default - no authentication
+   */
+  readonly credentials?: SecretSource;
+}
+
+/** What a backend adds to the pod: output settings, env, volumes and mounts. */
+interface BoundBackend {
+  readonly settings: string[];
+  readonly env: Record<string, EnvValue>;
+  readonly volumes: Volume[];
+  readonly mounts: { volume: string; path: string }[];
+}
+
 /** Where records go. */
 export class LogBackend {
   /** JSON lines on the shipper's own stdout (the default: visible with `kubectl logs`). */
-  public static readonly STDOUT = new LogBackend('stdout', ['    Format json_lines']);
+  public static readonly STDOUT = new LogBackend('stdout', () => ({ settings: ['    Format json_lines'], env: {}, volumes: [], mounts: [] }));
 
-  /** Grafana Loki's push API. */
+  /**
+   * Grafana Loki's push API, with a fixed, low-cardinality label set: every pod label as a stream label
+   * (`auto_kubernetes_labels`) would open new streams on each rollout and Job run (grafana/helm-charts#446).
+   * The pod name stays in the JSON line.
+   */
   public static loki(target: LogBackendTarget): LogBackend {
     const port = checkPort('log backend loki', 'port', target.port ?? 3100);
-    return new LogBackend('loki', [`    Host ${checkHost(target.host)}`, `    Port ${port}`, '    Labels job=fluent-bit', '    Auto_Kubernetes_Labels On'], { peer: target.peer, port });
+    const host = checkHost(target.host);
+    const labels = ['job=fluent-bit', "namespace=$kubernetes['namespace_name']", "app=$kubernetes['labels']['app.kubernetes.io/name']", "container=$kubernetes['container_name']"];
+    return new LogBackend('loki', () => ({ settings: [`    Host ${host}`, `    Port ${port}`, `    Labels ${labels.join(', ')}`, '    Line_Format json'], env: {}, volumes: [], mounts: [] }), { peer: target.peer, port });
   }
 
-  /** Elasticsearch or OpenSearch, in daily logstash-* indices. */
-  public static elasticsearch(target: LogBackendTarget): LogBackend {
+  /** Elasticsearch or OpenSearch, in daily logstash-* indices, over verified TLS by default. */
+  public static elasticsearch(target: ElasticsearchTarget): LogBackend {
     const port = checkPort('log backend elasticsearch', 'port', target.port ?? 9200);
-    return new LogBackend('es', [`    Host ${checkHost(target.host)}`, `    Port ${port}`, '    Logstash_Format On', '    Suppress_Type_Name On', '    Replace_Dots On', '    Retry_Limit 10'], { peer: target.peer, port });
+    const host = checkHost(target.host);
+    const tls = target.tls ?? BackendTls.SYSTEM_CAS;
+    return new LogBackend('es', (scope, request) => {
+      const bound: BoundBackend = {
+        // Trace_Error prints bulk rejections (e.g. mapping conflicts from Merge_Log), which are otherwise silent.
+        settings: [`    Host ${host}`, `    Port ${port}`, '    Logstash_Format On', '    Suppress_Type_Name On', '    Replace_Dots On', '    Trace_Error On'],
+        env: {},
+        volumes: [],
+        mounts: [],
+      };
+      if (tls.enabled) {
+        bound.settings.push('    tls On', '    tls.verify On');
+        if (tls.ca) {
+          const ca = tls.ca;
+          const volume = ca.kind === 'Secret'
+            ? Volume.fromSecret('backend-ca', new SecretRef(ca.name, 'existing', [{ key: ca.key, description: 'CA certificate of the log backend', generate: 'given' }], ca.name), { items: { [ca.key]: 'ca.crt' } })
+            : Volume.fromConfigMap('backend-ca', { kind: 'ConfigMap', name: ca.name, external: true, hashInput: () => `ConfigMap/${ca.name}` }, { items: { [ca.key]: 'ca.crt' } });
+          bound.volumes.push(volume);
+          bound.mounts.push({ volume: 'backend-ca', path: TLS_DIR });
+          bound.settings.push(`    tls.ca_file ${TLS_DIR}/ca.crt`);
+        }
+      }
+      if (target.credentials) {
+        const secret = target.credentials.bind(scope, {
+          ...request,
+          keys: [
+            { key: 'username', description: 'Elasticsearch user that may write logstash-* indices', generate: 'given' },
+            { key: 'password', description: 'its password', generate: 'given' },
+          ],
+        });
+        // fluent-bit expands ${VAR} in every output value from its environment (flb_env_var_translate).
+        bound.settings.push('    HTTP_User ${ES_USER}', '    HTTP_Passwd ${ES_PASSWORD}');
+        bound.env.ES_USER = EnvValue.fromSecret(secret, 'username');
+        bound.env.ES_PASSWORD = EnvValue.fromSecret(secret, 'password');
+      }
+      return bound;
+    }, { peer: target.peer, port });
   }
 
-  private constructor(public readonly plugin: string, public readonly settings: readonly string[], public readonly egress?: { peer: NetworkPeer; port: number }) {}
+  private constructor(
+    public readonly plugin: string,
+    /** Binds the backend's Secrets in the shipper's scope. */
+    public readonly bind: (scope: Construct, request: Omit<SecretRequest, 'keys'>) => BoundBackend,
+    public readonly egress?: { peer: NetworkPeer; port: number },
+  ) {}
 }
 
 export interface LogShipperProps {
@@ -53,9 +151,17 @@ export interface LogShipperProps {
   readonly image?: ContainerImage;
   /** @default LogBackend.STDOUT */
   readonly backend?: LogBackend;
-  /** @default requests 100m cpu / 64Mi, limit 256Mi */
+  /**
+   * Memory is requested close to the limit: the kubelet evicts pods that use more than they request before it looks
+   * at priority, so a low request would make the shipper an early victim of node pressure.
+   * @default requests 100m cpu / 192Mi, limit 256Mi
+   */
   readonly resources?: ResourcePreset | Resources;
-  /** PriorityClass value: above ordinary pods so that nodes under pressure keep shipping logs. @default 1000000 */
+  /**
+   * PriorityClass value: above ordinary pods so that nodes under pressure keep shipping logs. The value is immutable,
+   * so it is part of the class's name: a new value is a new class, and the old one is pruned.
+   * @default 1000000
+   */
   readonly priority?: number;
 }
 
@@ -69,39 +175,50 @@ export class LogShipper extends Construct {
     const labels = chart.labelsFor('log-shipper');
     // Cluster-scoped objects (PriorityClass, ClusterRole, ClusterRoleBinding) carry the app's name to stay unique.
     const clusterName = `${chart.appName}-${id}`;
+    const priority = props.priority ?? 1_000_000;
+    // value and preemptionPolicy of a PriorityClass are immutable (scheduling validation): name the class by them.
+    const priorityName = `${clusterName}-${createHash('sha256').update(`${priority}/PreemptLowerPriority`).digest('hex').slice(0, 8)}`;
     new k8s.KubePriorityClass(this, 'priority', {
-      metadata: { name: clusterName, labels },
-      value: props.priority ?? 1_000_000,
+      metadata: { name: priorityName, labels },
+      value: priority,
       globalDefault: false,
       preemptionPolicy: 'PreemptLowerPriority',
       description: 'log shipping keeps running on nodes under pressure',
     });
+    const bound = backend.bind(this, { owner: `log shipper '${id}'`, defaultName: `${id}-${backend.plugin}`, namespace: chart.namespaceName, env: chart.env, labels });
     const config = new ConfigFiles(this, 'config', {
       name: `${id}-config`,
       namespace: chart.namespaceName,
       labels,
-      data: { 'fluent-bit.conf': renderConfig(chart.namespaceName, backend) },
+      data: { 'fluent-bit.conf': renderConfig(chart.namespaceName, backend.plugin, bound.settings) },
     });
     this.workload = new Workload(this, 'workload', {
       identity: { name: 'fluent-bit', instance: id, component: 'log-shipper' },
       kind: WorkloadKind.DAEMON_SET,
       // The Kubernetes filter reads pod and namespace metadata from the API.
       automountServiceAccountToken: true,
-      priorityClassName: clusterName,
+      priorityClassName: priorityName,
+      // Every taint is tolerated so that every node ships, but the image is Linux-only: Windows nodes are excluded
+      // by label, since their os=windows:NoSchedule taint no longer keeps the pods away.
       tolerations: [{ operator: 'Exists' }],
+      nodeSelector: { 'kubernetes.io/os': 'linux' },
       shutdown: ShutdownPolicy.worker({ shutdownSeconds: 10 }),
       volumes: [
         Volume.fromConfigMap('config', config),
         Volume.hostPath('var-log-containers', '/var/log/containers'),
         Volume.hostPath('var-log-pods', '/var/log/pods'),
+        // Tail offsets and the filesystem buffer survive pod replacement (rollouts, evictions, drains).
+        Volume.hostPath('state', `/var/lib/fluent-bit/${clusterName}`, 'DirectoryOrCreate'),
+        ...bound.volumes,
       ],
       containers: [
         {
           name: 'fluent-bit',
           image: props.image ?? ContainerImage.of('fluent/fluent-bit:4.1.1', { runsAsRoot: true }),
           command: ['/fluent-bit/bin/fluent-bit', '--config=/fluent-bit/etc/shipshape/fluent-bit.conf'],
+          env: Object.keys(bound.env).length > 0 ? bound.env : undefined,
           ports: [{ name: 'http', port: LOG_SHIPPER_HTTP_PORT }],
-          resources: props.resources ?? ResourcePreset.SMALL.with({ cpuRequest: '100m', memoryRequest: '64Mi' }),
+          resources: props.resources ?? ResourcePreset.SMALL.with({ cpuRequest: '100m', memoryRequest: '192Mi' }),
           probes: {
             liveness: Probe.http('/', 'http', { periodSeconds: 20, failureThreshold: 3 }),
             readiness: Probe.http('/api/v1/health', 'http', { periodSeconds: 10 }),
@@ -110,9 +227,9 @@ export class LogShipper extends Construct {
             { volume: 'config', path: '/fluent-bit/etc/shipshape' },
             { volume: 'var-log-containers', path: '/var/log/containers' },
             { volume: 'var-log-pods', path: '/var/log/pods' },
+            { volume: 'state', path: STATE_DIR, readOnly: false },
+            ...bound.mounts,
           ],
-          // Tail positions survive container restarts, so logs are not shipped twice.
-          writablePaths: ['/var/fluent-bit/state'],
         },
       ],
     });
@@ -136,7 +253,11 @@ function checkHost(host: string): string {
   return host;
 }
 
-function renderConfig(ownNamespace: string, backend: LogBackend): string {
+/**
+ * The classic config. Keys checked against fluent-bit 4.0.3's config maps (plugins/in_tail/tail.c,
+ * plugins/out_loki/loki.c, plugins/out_es/es.c, src/flb_output.c, include/fluent-bit/flb_config.h).
+ */
+export function renderConfig(ownNamespace: string, plugin: string, settings: readonly string[]): string {
   return [
     '[SERVICE]',
     '    Flush 1',
@@ -146,6 +267,11 @@ function renderConfig(ownNamespace: string, backend: LogBackend): string {
     '    HTTP_Listen 0.0.0.0',
     `    HTTP_Port ${LOG_SHIPPER_HTTP_PORT}`,
     '    Health_Check On',
+    // Chunks wait on the node's disk while a backend is down or restarting; about 2 MB per chunk in memory.
+    `    storage.path ${STATE_DIR}/storage/`,
+    '    storage.sync normal',
+    '    storage.max_chunks_up 32',
+    '    storage.backlog.mem_limit 5M',
     '',
     '[INPUT]',
     '    Name tail',
@@ -153,9 +279,17 @@ function renderConfig(ownNamespace: string, backend: LogBackend): string {
     '    Path /var/log/containers/*.log',
     // Its own output on stdout would otherwise be read back in a loop.
     `    Exclude_Path /var/log/containers/*_${ownNamespace}_*.log`,
-    '    multiline.parser docker, cri',
-    '    DB /var/fluent-bit/state/tail.db',
-    '    Mem_Buf_Limit 32MB',
+    // CRI runtimes only (containerd, CRI-O): they write /var/log/pods themselves. With cri-dockerd those files are
+    // symlinks into /var/lib/docker/containers, which is deliberately not mounted.
+    '    multiline.parser cri',
+    // Offsets on the node: a new pod continues where the old one stopped. Not DB.locking (exclusive): while a
+    // selector change is made by orphaning (npm run plan's recipe), old and new pods share the file for a while.
+    `    DB ${STATE_DIR}/tail.db`,
+    // Only for files without a saved offset (tail.c: "For new discovered files on start (without a database
+    // offset/position)"): those created while no shipper ran, and every file on first install.
+    '    Read_from_Head On',
+    // Mem_Buf_Limit does not apply with filesystem buffering; storage.max_chunks_up bounds memory instead.
+    '    storage.type filesystem',
     '    Skip_Long_Lines On',
     '    Refresh_Interval 10',
     '',
@@ -170,9 +304,11 @@ function renderConfig(ownNamespace: string, backend: LogBackend): string {
     '    K8S-Logging.Exclude On',
     '',
     '[OUTPUT]',
-    `    Name ${backend.plugin}`,
+    `    Name ${plugin}`,
     '    Match kube.*',
-    ...backend.settings,
+    ...settings,
+    // A restarting or throttling (429) backend is retried until it answers; the buffer on disk is bounded.
+    ...(plugin === 'stdout' ? [] : ['    Retry_Limit no_limits', '    storage.total_limit_size 1G']),
     '',
   ].join('\n');
 }
