@@ -57,6 +57,7 @@ export class BackendTls {
   private constructor(public readonly enabled: boolean, public readonly ca?: { kind: 'Secret' | 'ConfigMap'; name: string; key: string }) {}
 }
 
+/** An Elasticsearch or OpenSearch endpoint, with its TLS and credentials. */
 export interface ElasticsearchTarget extends LogBackendTarget {
   /**
    * TLS to the backend. Elasticsearch 8, ECK and the OpenSearch security plugin serve HTTPS with a self-signed CA.
