@@ -8,6 +8,9 @@ import { loadSvgRenderer } from '../graph/render';
 import { applyCommandLine, isApplySetParent } from '../manifest/applyset';
 import { AppDefinition } from '../../building-blocks/app-definition';
 import { withDependencies } from './catalogue';
+import * as path from 'path';
+import { SynthHelper, synthesizeWithHelper } from './helper';
+import { watchHost, watchSynth } from './watch';
 import { SynthError, SynthResult, synthesize } from './synthesize';
 
 export function selectApps(catalogue: readonly AppDefinition[], only: string | undefined): AppDefinition[] {
@@ -44,6 +47,12 @@ export function summarize(result: SynthResult, env: Environment, apps: readonly 
 
 export async function runSynthCli(catalogue: readonly AppDefinition[], argv: readonly string[] = process.argv): Promise<void> {
   const started = Date.now();
+  const host = watchHost();
+  const watching = argv.includes('--watch') || argv.includes('-w');
+  // Started first, so the gate's validators and Graphviz load while the constructs are built; a watcher keeps its own.
+  const ownHelper = host || watching || argv.includes('--help') || argv.includes('-h') ? undefined : SynthHelper.start();
+  const helper = host ? host.helper : ownHelper;
+  let ok = false;
   const program = new Command()
     .name('npm run synth --')
     .description('Synthesise the catalogue to validated Kubernetes YAML, atomically.')
@@ -51,15 +60,25 @@ export async function runSynthCli(catalogue: readonly AppDefinition[], argv: rea
     .option('-o, --only <apps>', `comma-separated apps to synthesise: ${catalogue.map((a) => a.name).join(', ')}`)
     .option('--outdir <dir>', 'output folder', process.env.CDK8S_OUTDIR ?? 'dist')
     .option('-q, --quiet', 'print nothing on success')
+    .option('-w, --watch', 'stay running and synthesise again on every save of main.ts, lib/, apps/ (type errors of changed files are reported)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
     program.parse([...argv]);
-    const opts = program.opts<{ env: string; only?: string; outdir: string; quiet?: boolean }>();
+    const opts = program.opts<{ env: string; only?: string; outdir: string; quiet?: boolean; watch?: boolean }>();
+    if (opts.watch && !host) {
+      const root = (globalThis as Record<symbol, { root: string } | undefined>)[Symbol.for('shipshape.runner')]?.root ?? process.cwd();
+      await watchSynth({ root, entry: path.resolve(argv[1]), args: argv.slice(2).filter((a) => a !== '--watch' && a !== '-w') });
+      return;
+    }
     const env = Environment.byName(opts.env);
     const apps = withDependencies(selectApps(catalogue, opts.only));
-    const result = synthesize({ env, apps, outdir: opts.outdir, renderSvg: await loadSvgRenderer() });
+    const result = helper
+      ? await synthesizeWithHelper({ env, apps, outdir: opts.outdir }, helper)
+      : synthesize({ env, apps, outdir: opts.outdir, renderSvg: await loadSvgRenderer() });
     if (!opts.quiet) console.log(summarize(result, env, apps, opts.outdir, Date.now() - started));
+    if (process.env.SHIPSHAPE_STAGES === '1') console.error(`stages: ${JSON.stringify(result.stages)}`);
+    ok = true;
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode;
@@ -68,5 +87,8 @@ export async function runSynthCli(catalogue: readonly AppDefinition[], argv: rea
     console.error(`synth failed: ${err instanceof Error ? err.message : String(err)}`);
     console.error('the previous output folder was left as it was');
     process.exitCode = 1;
+  } finally {
+    await ownHelper?.close();
+    host?.done(ok);
   }
 }

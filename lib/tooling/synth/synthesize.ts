@@ -9,7 +9,7 @@ import { formatFindings } from '../validation/finding';
 import { validateManifests, ValidationResult } from '../validation';
 import { AppChart } from '../../building-blocks/app-chart';
 import { renderDot } from '../graph/dot';
-import { buildGraph } from '../graph/model';
+import { buildGraph, SystemGraph } from '../graph/model';
 import { SvgRenderer } from '../graph/render';
 import { AppDefinition } from '../../building-blocks/app-definition';
 import { attribute, withDeepStacks } from './attribute';
@@ -17,6 +17,7 @@ import { warningsOf } from '../../building-blocks/warnings';
 import { withDependencies } from './catalogue';
 import { collectManifests } from './collect';
 import { ManifestRecord } from '../manifest/manifest';
+import { StageClock } from './stages';
 import { renderFiles, renderKustomization, writeAtomically } from './write';
 
 export class SynthError extends Error {}
@@ -41,6 +42,8 @@ export interface SynthResult {
   readonly graph: { readonly nodes: number; readonly drawn: boolean };
   /** What constructs flagged as accepted by Kubernetes but surprising (e.g. a CronJob in a daylight-saving jump). */
   readonly warnings: string[];
+  /** Milliseconds per stage. */
+  readonly stages: Readonly<Record<string, number>>;
 }
 
 /**
@@ -79,19 +82,36 @@ export function buildApps(env: Environment, apps: readonly AppDefinition[]): App
 }
 
 export function synthesize(options: SynthOptions): SynthResult {
-  const app = buildApps(options.env, options.apps);
-  const records = collectManifests(app);
-  const validation = validateManifests(records, { requireSpread: options.env.highAvailability });
+  const clock = new StageClock();
+  const { app, records } = buildRecords(options, clock);
+  const validation = clock.time('validation', () => validateManifests(records, { requireSpread: options.env.highAvailability }));
+  rejectFindings(validation);
+  const { files, graph, dot } = renderOutput(options, records, clock);
+  const drawn = options.renderSvg !== undefined && graph.nodes.length <= MAX_DRAWN_NODES;
+  if (drawn) files.set('graph.svg', clock.time('picture', () => options.renderSvg!(dot)));
+  if (options.outdir) clock.time('write', () => writeAtomically(options.outdir!, files));
+  return { records, files, validation, graph: { nodes: graph.nodes.length, drawn }, warnings: warningsOf(app), stages: clock.times };
+}
+
+/** The construct tree of the apps, resolved into plain manifests (the steps before the gate). */
+export function buildRecords(options: SynthOptions, clock: StageClock): { app: App; records: ManifestRecord[] } {
+  const app = clock.time('construct tree', () => buildApps(options.env, options.apps));
+  return { app, records: clock.time('token resolution', () => collectManifests(app)) };
+}
+
+/** The gate's verdict: any finding stops the synth before a file is written. */
+export function rejectFindings(validation: ValidationResult): void {
   if (validation.findings.length > 0) {
     throw new SynthError(`validation found ${validation.findings.length} problem(s); nothing was written:\n${formatFindings(validation.findings)}`);
   }
-  const files = renderFiles(records);
+}
+
+/** The YAML files, the Kustomization and graph.dot of validated records (graph.svg is drawn from `dot`). */
+export function renderOutput(options: SynthOptions, records: readonly ManifestRecord[], clock: StageClock): { files: Map<string, string>; graph: SystemGraph; dot: string } {
+  const files = clock.time('yaml', () => renderFiles(records));
   files.set('Kustomization', renderKustomization([...files.keys()]));
-  const graph = buildGraph(records);
-  const dot = renderDot(graph, `shipshape, env ${options.env.name}: ${options.apps.map((a) => a.name).join(', ')}`);
+  const graph = clock.time('graph', () => buildGraph(records));
+  const dot = clock.time('graph', () => renderDot(graph, `shipshape, env ${options.env.name}: ${options.apps.map((a) => a.name).join(', ')}`));
   files.set('graph.dot', dot);
-  const drawn = options.renderSvg !== undefined && graph.nodes.length <= MAX_DRAWN_NODES;
-  if (drawn) files.set('graph.svg', options.renderSvg!(dot));
-  if (options.outdir) writeAtomically(options.outdir, files);
-  return { records, files, validation, graph: { nodes: graph.nodes.length, drawn }, warnings: warningsOf(app) };
+  return { files, graph, dot };
 }

@@ -44,6 +44,11 @@ function schemaValidator(version: KubernetesVersion): SchemaValidator {
   return v;
 }
 
+/** Loads the compiled validators of `apiVersion/kind` keys ahead of the first validation (a helper thread does). */
+export function warmValidators(kinds: readonly string[], versions: readonly KubernetesVersion[] = KUBERNETES_VERSIONS): void {
+  for (const version of versions) for (const key of kinds) schemaValidator(version).warm(key);
+}
+
 export function validateManifests(records: readonly ManifestRecord[], options: ValidationOptions = {}): ValidationResult {
   const findings: Finding[] = [];
   for (const version of options.versions ?? KUBERNETES_VERSIONS) {

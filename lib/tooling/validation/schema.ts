@@ -6,7 +6,9 @@
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
+import Module, { createRequire } from 'module';
 import * as path from 'path';
+import * as vm from 'vm';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { ManifestRecord } from '../manifest/manifest';
@@ -60,6 +62,12 @@ export class SchemaValidator {
     return this.definitionsCache;
   }
 
+  /** Loads the validator of an `apiVersion/kind` now rather than at its first object. */
+  public warm(key: string): void {
+    const definition = this.gvkToDefinition.get(key);
+    if (definition && !this.compiled.has(definition)) this.compiled.set(definition, this.load(definition));
+  }
+
   public validate(record: ManifestRecord): Finding[] {
     const { apiVersion, kind } = record.manifest;
     const rule = `schema-${this.version}`;
@@ -87,7 +95,7 @@ export class SchemaValidator {
   /** The cached standalone validator of a definition, or a fresh compile that is then cached. */
   private load(definition: string): ValidateFunction {
     const file = path.join(CACHE_DIR, `${this.version}-${this.cacheKey}-${definition.replace(/[^A-Za-z0-9.]/g, '_')}.js`);
-    if (this.useCache && fs.existsSync(file)) return require(file);
+    if (this.useCache && fs.existsSync(file)) return requireCompiled(file);
     if (!this.ajv) {
       for (const def of Object.values(this.definitions)) strictify(def);
       this.ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, allowUnionTypes: true, code: { source: true } });
@@ -99,8 +107,39 @@ export class SchemaValidator {
   }
 }
 
+/**
+ * Requires a cached validator with V8's code cache beside it (`.v8`, made at its first load): these modules are
+ * large (each workload kind carries the whole pod spec), and parsing them was most of a warm gate's cost.
+ */
+function requireCompiled(file: string): ValidateFunction {
+  const codeCache = `${file}.v8`;
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = fs.readFileSync(codeCache);
+  } catch {
+    // made below
+  }
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+  const mod = { exports: {} as ValidateFunction };
+  script.runInThisContext().call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file));
+  if (cachedData === undefined || script.cachedDataRejected) {
+    // After the first validation, so the cache holds the functions it compiled.
+    const validate = mod.exports;
+    let saved = false;
+    const first = ((data: unknown) => {
+      const valid = validate(data);
+      first.errors = validate.errors;
+      if (!saved) writeCacheFile(codeCache, script.createCachedData());
+      saved = true;
+      return valid;
+    }) as ValidateFunction;
+    return first;
+  }
+  return mod.exports;
+}
+
 /** Writes a cache entry atomically; a read-only checkout still validates, it only compiles again next time. */
-function writeCacheFile(file: string, content: string): void {
+function writeCacheFile(file: string, content: string | Buffer): void {
   try {
     fs.mkdirSync(CACHE_DIR, { recursive: true });
     const staging = `${file}.${process.pid}.tmp`;

@@ -1,0 +1,96 @@
+/**
+ * Validation and the picture off the synth's critical path: a worker thread on the second core (./helper-worker.ts)
+ * warms up while the main thread builds the constructs, validates the records while the main thread writes YAML, and
+ * draws graph.svg. Only where the synth runs from the bundle of scripts/run.js (`npm run synth`), which can start the
+ * worker's own bundle; anywhere else (tsx, jest) `SynthHelper.start()` returns undefined and the synth runs in
+ * process. SHIPSHAPE_PARALLEL=off turns it off.
+ */
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import type { ManifestRecord } from '../manifest/manifest';
+import type { ValidationOptions, ValidationResult } from '../validation';
+import { StageClock } from './stages';
+import { buildRecords, MAX_DRAWN_NODES, rejectFindings, renderOutput, SynthOptions, SynthResult } from './synthesize';
+import { warningsOf } from '../../building-blocks/warnings';
+import { writeAtomically } from './write';
+
+export type HelperRequest =
+  | { readonly id: number; readonly type: 'validate'; readonly records: readonly ManifestRecord[]; readonly options: ValidationOptions }
+  | { readonly id: number; readonly type: 'svg'; readonly dot: string };
+export type HelperReply = { readonly id: number; readonly value?: any; readonly error?: string };
+
+/** Set by scripts/run.js: the script that runs a .ts entry from its cached bundle. */
+const RUNNER = Symbol.for('shipshape.runner');
+
+export class SynthHelper {
+  /** A started helper, or undefined where no bundle runner is available. */
+  public static start(): SynthHelper | undefined {
+    const runner = (globalThis as Record<symbol, { script: string; root: string } | undefined>)[RUNNER];
+    if (!runner || process.env.SHIPSHAPE_PARALLEL === 'off') return undefined;
+    return new SynthHelper(new Worker(runner.script, { argv: [path.join(runner.root, 'lib', 'tooling', 'synth', 'helper-worker.ts')] }));
+  }
+
+  private next = 0;
+  private readonly pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  private failure?: Error;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: HelperReply) => {
+      const p = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (reply.error !== undefined) p?.reject(new Error(reply.error));
+      else p?.resolve(reply.value);
+    });
+    const fail = (err: Error) => {
+      this.failure = err;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the synth helper thread stopped (exit ${code})`)));
+    worker.unref();
+  }
+
+  public validate(records: readonly ManifestRecord[], options: ValidationOptions): Promise<ValidationResult> {
+    return this.ask({ id: this.next++, type: 'validate', records, options });
+  }
+
+  public renderSvg(dot: string): Promise<string> {
+    return this.ask({ id: this.next++, type: 'svg', dot });
+  }
+
+  public async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private ask<T>(request: HelperRequest): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(request.id, { resolve, reject });
+      this.worker.ref(); // keep the process alive while an answer is due
+      this.worker.postMessage(request);
+    }).finally(() => {
+      if (this.pending.size === 0) this.worker.unref();
+    });
+  }
+}
+
+/**
+ * `synthesize`, with the gate and the picture on the helper thread: the same stages and verdict, and nothing is
+ * written unless the gate passed.
+ */
+export async function synthesizeWithHelper(options: SynthOptions, helper: SynthHelper): Promise<SynthResult> {
+  const clock = new StageClock();
+  const { app, records } = buildRecords(options, clock);
+  const gate = clock.time('validation (handing over)', () => helper.validate(records, { requireSpread: options.env.highAvailability }));
+  gate.catch(() => undefined); // awaited below
+  const { files, graph, dot } = renderOutput(options, records, clock);
+  const draw = graph.nodes.length <= MAX_DRAWN_NODES;
+  const svg = draw ? helper.renderSvg(dot) : undefined;
+  svg?.catch(() => undefined);
+  const validation = await clock.timeAsync('waiting for the gate', () => gate);
+  rejectFindings(validation);
+  if (svg) files.set('graph.svg', await clock.timeAsync('waiting for the picture', () => svg));
+  if (options.outdir) clock.time('write', () => writeAtomically(options.outdir!, files));
+  return { records, files, validation, graph: { nodes: graph.nodes.length, drawn: draw }, warnings: warningsOf(app), stages: clock.times };
+}

@@ -1,0 +1,27 @@
+/**
+ * A copy of the project in a temporary folder (sources, schemas and the runner; node_modules linked), so a test can
+ * edit apps and lib as a user would without touching the checkout. Its bundle cache lives in the copy.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { tempDir } from '../../helpers';
+
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+const COPIED = ['main.ts', 'lib', 'apps', 'imports', 'schemas', 'scripts/run.js', 'package.json', 'package-lock.json', 'tsconfig.json'];
+
+export function copyProject(prefix: string): string {
+  const dir = path.join(tempDir(prefix), 'project');
+  for (const entry of COPIED) fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  return dir;
+}
+
+/** The environment of a synth run in `dir`: its own bundle cache, the production secret name set. */
+export function runEnv(dir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, SHIPSHAPE_RUN_CACHE: path.join(dir, '.run-cache'), ROCKETCHAT_MONGODB_SECRET: 'rocketchat-mongodb-credentials', ...extra };
+}
+
+/** Every file of a folder with its bytes. */
+export function readTree(dir: string): Record<string, Buffer> {
+  return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+}
