@@ -1,7 +1,7 @@
 /**
  * A generated catalogue of N WebServices (Deployment, Service, ConfigMap, PDB,
  * NetworkPolicy and ServiceAccount each) through the synth CLI, validation
- * and graph included: `node --require tsx/cjs bench/generated.ts <N> <outdir>`.
+ * and graph included: `node scripts/run.js bench/generated.ts <N> <outdir>`.
  */
 import { AppChart } from '../lib/building-blocks/app-chart';
 import { ContainerImage } from '../lib/building-blocks/image';

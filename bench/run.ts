@@ -1,19 +1,23 @@
 /**
  * `npm run bench`: wall time and peak RSS of the synth, run the fast way and
- * the stock cdk8s way, of generated catalogues, and of validation alone.
+ * the stock cdk8s way, of generated catalogues against `helm template` of an
+ * equivalent chart, of validation alone, and of a re-synth in watch mode.
  * Each command runs once to warm up, then RUNS times; figures go to stdout as
- * a table and to bench/results/<date>.json. Public tools only: node, npx,
- * GNU time for peak RSS where it is installed, helm where it is on PATH.
+ * a table, with the time per stage of a synth, and to bench/results/<date>.json.
+ * Public tools only: node, npx, GNU time for peak RSS where it is installed,
+ * helm where it is on PATH (`npm run get-helm`).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeEquivalentChart } from './helm-chart';
+import { watchLatency } from './watch-latency';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROOT = path.resolve(__dirname, '..');
 const OUT = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-bench-'));
+const OUTPUT = path.join(OUT, 'stdout');
 const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const ENV = { ...process.env, ROCKETCHAT_MONGODB_SECRET: 'rocketchat-mongodb-credentials', ROCKETCHAT_ADMIN_SECRET: 'rocketchat-admin' };
 
@@ -23,9 +27,12 @@ function measure(name: string, command: string[]): Figure {
   const once = () => {
     const argv = GNU_TIME ? [GNU_TIME, '-f', '%M', ...command] : command;
     const started = process.hrtime.bigint();
-    const r = spawnSync(argv[0], argv.slice(1), { cwd: ROOT, env: ENV, encoding: 'utf8' });
+    // Output goes to a file, never into a buffer: `helm template` of 1,000 services writes megabytes.
+    const out = fs.openSync(OUTPUT, 'w');
+    const r = spawnSync(argv[0], argv.slice(1), { cwd: ROOT, env: ENV, encoding: 'utf8', stdio: ['ignore', out, 'pipe'], maxBuffer: 64 * 2 ** 20 });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (r.status !== 0) throw new Error(`${name}: ${command.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+    fs.closeSync(out);
+    if (r.status !== 0) throw new Error(`${name}: ${command.join(' ')} failed:\n${fs.readFileSync(OUTPUT, 'utf8').slice(0, 4000)}\n${r.stderr}`);
     const rssKB = GNU_TIME ? Number(r.stderr.trim().split('\n').pop()) : undefined;
     return { seconds, rssKB };
   };
@@ -44,47 +51,95 @@ function measure(name: string, command: string[]): Figure {
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
-const node = (...args: string[]) => ['node', '--require', 'tsx/cjs', ...args];
+const node = (...args: string[]) => ['node', 'scripts/run.js', ...args];
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const SIZES = [10, 100, 1000];
 
-const figures: Figure[] = [];
-for (const env of ['local', 'production']) {
-  figures.push(measure(`npm run synth (${env})`, ['npm', 'run', '--silent', 'synth', '--', '-q', '-e', env, '--outdir', path.join(OUT, `synth-${env}`)]));
-}
-figures.push(measure('stock: npx ts-node main.ts (local, type-checking)', ['npx', 'ts-node', 'main.ts', '-q', '--outdir', path.join(OUT, 'stock')]));
-for (const n of [10, 100, 1000]) figures.push(measure(`generated N=${n} WebServices`, node('bench/generated.ts', String(n), path.join(OUT, `gen-${n}`))));
-figures.push(measure('validation alone (npm run validate -- dist of local)', ['npm', 'run', '--silent', 'validate', '--', path.join(OUT, 'synth-local')]));
-figures.push(measure('floor: node -e 0', ['node', '-e', '0']));
-// What validation adds inside a synth (issue: at most 300 ms): timed in the child, fresh process each run.
-const validationMs = Array.from({ length: RUNS }, () => Number(spawnSync('node', ['--require', 'tsx/cjs', 'bench/validate-in-process.ts'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim())).sort((a, b) => a - b);
-if (has('helm')) {
-  const chart = writeEquivalentChart(path.join(OUT, 'helm-chart'));
-  for (const n of [10, 100, 1000]) figures.push(measure(`helm template, equivalent chart, N=${n}`, ['helm', 'template', 'generated', chart, '--set', `count=${n}`]));
-} else {
-  console.log('helm is not on PATH: the `helm template` rows are left out');
+/** The per-stage times of one synth (SHIPSHAPE_STAGES=1), in ms. */
+function stages(command: string[]): Record<string, number> {
+  const r = spawnSync(command[0], command.slice(1), { cwd: ROOT, env: { ...ENV, SHIPSHAPE_STAGES: '1' }, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const line = /stages: (\{.*\})/.exec(r.stderr ?? '');
+  if (r.status !== 0 || !line) throw new Error(`${command.join(' ')} gave no stages:\n${r.stderr}`);
+  return JSON.parse(line[1]);
 }
 
-const median = (prefix: string) => figures.find((f) => f.name.startsWith(prefix))!.medianS;
-const ratios = {
-  synthOverStock: round(median('npm run synth (local)') / median('stock:')),
-  generated1000Over100: round(median('generated N=1000') / median('generated N=100')),
-  validationInSynthMedianMs: Math.round(validationMs[Math.floor(validationMs.length / 2)]),
-  ...(has('helm') ? { generated1000OverHelm1000: round(median('generated N=1000') / median('helm template, equivalent chart, N=1000')) } : {}),
-};
-const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
-const rows = figures.map((f) => `| ${f.name} | ${f.medianS} | ${f.minS} | ${f.maxS} | ${f.peakRssMB ?? 'n/a'} |`);
-const table = [
-  `machine: ${machine}; ${RUNS} runs after a warm-up`,
-  '',
-  '| command | median s | min s | max s | peak RSS MB |',
-  '|---|---|---|---|---|',
-  ...rows,
-  '',
-  `ratio synth/stock: ${ratios.synthOverStock}; t(1000)/t(100): ${ratios.generated1000Over100}; validation inside the synth: ${ratios.validationInSynthMedianMs} ms (median)` +
-    ('generated1000OverHelm1000' in ratios ? `; N=1000 against helm template: ${ratios.generated1000OverHelm1000}` : ''),
-].join('\n');
-console.log(table);
-const file = path.join(ROOT, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}.json`);
-fs.writeFileSync(file, JSON.stringify({ machine, runs: RUNS, figures, ratios }, null, 2) + '\n');
-console.log(`\nwritten: ${path.relative(ROOT, file)}`);
-fs.rmSync(OUT, { recursive: true, force: true });
+/** Objects per kind in a folder of YAML (or one file), to show that helm and we write the same objects. */
+function kinds(target: string): Record<string, number> {
+  const files = fs.statSync(target).isDirectory() ? fs.readdirSync(target).filter((f) => f.endsWith('.yaml')).map((f) => path.join(target, f)) : [target];
+  const count: Record<string, number> = {};
+  for (const f of files) for (const m of fs.readFileSync(f, 'utf8').matchAll(/^kind: (\w+)$/gm)) count[m[1]] = (count[m[1]] ?? 0) + 1;
+  return count;
+}
+
+async function main(): Promise<void> {
+  const figures: Figure[] = [];
+  for (const env of ['local', 'production']) {
+    figures.push(measure(`npm run synth (${env})`, ['npm', 'run', '--silent', 'synth', '--', '-q', '-e', env, '--outdir', path.join(OUT, `synth-${env}`)]));
+  }
+  figures.push(measure('stock: npx ts-node main.ts (local, type-checking)', ['npx', 'ts-node', 'main.ts', '-q', '--outdir', path.join(OUT, 'stock')]));
+  for (const n of SIZES) figures.push(measure(`generated N=${n} WebServices`, node('bench/generated.ts', String(n), path.join(OUT, `gen-${n}`))));
+  const helm = has('helm');
+  const comparison: string[] = [];
+  if (helm) {
+    const chart = writeEquivalentChart(path.join(OUT, 'helm-chart'));
+    for (const n of SIZES) figures.push(measure(`helm template, equivalent chart, N=${n}`, ['helm', 'template', 'generated', chart, '--set', `count=${n}`]));
+    // Like with like: per service, the same six kinds (ours adds the namespace, its default-deny and DNS policies and the ApplySet parent).
+    const helmKinds = kinds(OUTPUT); // the last run: N=1000
+    const ours = kinds(path.join(OUT, 'gen-1000'));
+    comparison.push(`objects at N=1000, helm: ${JSON.stringify(helmKinds)}`, `objects at N=1000, ours: ${JSON.stringify(ours)}`);
+  } else {
+    console.log('helm is not on PATH: the `helm template` rows are left out (npm run get-helm fetches it)');
+  }
+  figures.push(measure('validation alone (npm run validate -- dist of local)', ['npm', 'run', '--silent', 'validate', '--', path.join(OUT, 'synth-local')]));
+  figures.push(measure('floor: node -e 0', ['node', '-e', '0']));
+  const watchSamples = (await watchLatency(ROOT, path.join(OUT, 'watch'), RUNS, ENV)).sort((a, b) => a - b);
+  figures.push({ name: 'watch: saved one-line change to new dist/ of the catalogue', runs: RUNS, medianS: round(watchSamples[Math.floor(RUNS / 2)]), minS: round(watchSamples[0]), maxS: round(watchSamples[RUNS - 1]) });
+
+  const stageTimes = {
+    'catalogue (local)': stages(node('main.ts', '-q', '--outdir', path.join(OUT, 'stages-catalogue'))),
+    ...Object.fromEntries(SIZES.map((n) => [`generated N=${n}`, stages(node('bench/generated.ts', String(n), path.join(OUT, `stages-${n}`)))])),
+  };
+
+  const median = (prefix: string) => figures.find((f) => f.name.startsWith(prefix))!.medianS;
+  const t = (n: number) => median(`generated N=${n} `);
+  const ratios: Record<string, number> = {
+    synthOverStock: round(median('npm run synth (local)') / median('stock:')),
+    // Linear cost: the time above N=10 grows 10x from N=100 to N=1000.
+    generatedGrowth100To1000: round((t(1000) - t(10)) / (t(100) - t(10))),
+    ...(helm
+      ? {
+          generated10OverHelm10: round(t(10) / median('helm template, equivalent chart, N=10')),
+          generated1000OverHelm1000: round(t(1000) / median('helm template, equivalent chart, N=1000')),
+          watchOverHelm10: round(median('watch:') / median('helm template, equivalent chart, N=10')),
+        }
+      : {}),
+  };
+  const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+  const rows = figures.map((f) => `| ${f.name} | ${f.medianS} | ${f.minS} | ${f.maxS} | ${f.peakRssMB ?? 'n/a'} |`);
+  const stageNames = [...new Set(Object.values(stageTimes).flatMap((s) => Object.keys(s)))];
+  const table = [
+    `machine: ${machine}; ${RUNS} runs after a warm-up; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+    '',
+    '| command | median s | min s | max s | peak RSS MB |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    `| stage (ms, one run) | ${Object.keys(stageTimes).join(' | ')} |`,
+    `|---|${Object.keys(stageTimes).map(() => '---|').join('')}`,
+    ...stageNames.map((s) => `| ${s} | ${Object.values(stageTimes).map((st) => st[s] ?? '').join(' | ')} |`),
+    '',
+    ...Object.entries(ratios).map(([k, v]) => `${k}: ${v}`),
+    ...comparison,
+  ].join('\n');
+  console.log(table);
+  const file = path.join(ROOT, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}.json`);
+  fs.writeFileSync(file, JSON.stringify({ machine, runs: RUNS, loadAverage: os.loadavg(), figures, stages: stageTimes, ratios, comparison }, null, 2) + '\n');
+  console.log(`\nwritten: ${path.relative(ROOT, file)}`);
+}
+
+main()
+  .catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  })
+  .finally(() => fs.rmSync(OUT, { recursive: true, force: true }));

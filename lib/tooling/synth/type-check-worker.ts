@@ -18,6 +18,8 @@ export interface TypeCheckRequest {
 export interface TypeCheckReply {
   readonly files: readonly string[];
   readonly errors: readonly string[];
+  /** The answer to a warm-up. */
+  readonly warm?: boolean;
 }
 
 const ts: typeof TS = require('typescript');
@@ -63,6 +65,7 @@ function check(files: readonly string[]): string[] {
 parentPort!.on('message', (request: TypeCheckRequest) => {
   if (request.warm) {
     for (const file of request.files) service.getSemanticDiagnostics(file);
+    parentPort!.postMessage({ files: [], errors: [], warm: true });
     return;
   }
   const reply: TypeCheckReply = { files: request.files, errors: check(request.files) };

@@ -87,6 +87,7 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
     workerData: { root: options.root },
   });
   typeCheck.on('message', (reply: TypeCheckReply) => {
+    if (reply.warm) return log('type checker ready');
     const names = reply.files.map((f) => path.relative(options.root, f)).join(', ');
     if (reply.errors.length === 0) log(`type check: no errors in ${names}`);
     for (const e of reply.errors) log(`type error: ${e}`);
