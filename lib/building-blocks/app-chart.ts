@@ -10,6 +10,7 @@ import * as k8s from '../../imports/k8s';
 import { ANNOTATION } from '../vocabulary/annotations';
 import { Environment } from './environment';
 import { LABEL, MANAGED_BY } from '../vocabulary/labels';
+import { Check, checkProps } from './check-props';
 import { checkDnsLabel } from './names';
 import { namespaceBaselinePolicies } from './network-policy';
 import { PodSecurityLevel } from '../vocabulary/pod-security-level';
@@ -68,6 +69,13 @@ export class AppChart extends Chart {
   public readonly podSecurity: PodSecurityExemption | undefined;
 
   public constructor(scope: Construct, id: string, props: AppChartProps) {
+    checkProps<AppChartProps>(`app '${id}'`, props, {
+      env: Check.required(Check.instance(Environment, 'the env given to build()')),
+      description: Check.required(Check.string),
+      namespace: Check.string,
+      version: Check.string,
+      podSecurity: Check.object<PodSecurityExemption>({ level: Check.required(Check.instance(PodSecurityLevel, 'PodSecurityLevel.BASELINE or PRIVILEGED')), reason: Check.required(Check.string) }),
+    });
     const appName = checkDnsLabel(`app '${id}'`, 'name', id);
     const namespace = checkDnsLabel(`app '${id}'`, 'namespace', props.namespace ?? appName);
     const version = props.version ?? '1.0.0';

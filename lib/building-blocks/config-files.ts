@@ -3,7 +3,9 @@
  */
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
+import { Check, checkProps } from './check-props';
 import { checkDnsSubdomain } from './names';
+import { configKeyProblem, MAX_CONFIG_BYTES } from '../vocabulary/formats';
 import { createConfigMap } from './plus';
 import { ConfigSource } from './volumes';
 
@@ -28,11 +30,19 @@ export class ConfigFiles extends Construct implements ConfigSource {
 
   public constructor(scope: Construct, id: string, props: ConfigFilesProps) {
     super(scope, id);
+    checkProps<ConfigFilesProps>(`config '${id}'`, props, {
+      name: Check.required(Check.string),
+      namespace: Check.required(Check.string),
+      labels: Check.required(Check.stringRecord),
+      data: Check.required(Check.stringRecord),
+    });
     this.name = checkDnsSubdomain(`config '${id}'`, 'name', props.name);
-    const badKey = Object.keys(props.data).find((k) => !/^[-._a-zA-Z0-9]+$/.test(k));
-    if (badKey !== undefined) {
-      throw new Error(`config '${props.name}': key '${badKey}' is not a valid ConfigMap key; use letters, digits, '-', '_' and '.'`);
+    for (const key of Object.keys(props.data)) {
+      const problem = configKeyProblem(key);
+      if (problem) throw new Error(`config '${props.name}': key '${key}' is not a valid ConfigMap key (${problem}); use letters, digits, '-', '_' and '.'`);
     }
+    const size = Object.values(props.data).reduce((n, v) => n + Buffer.byteLength(v), 0);
+    if (size > MAX_CONFIG_BYTES) throw new Error(`config '${props.name}': data is ${size} bytes, above the 1 MiB a ConfigMap may hold; split it or mount the files from elsewhere`);
     this.data = props.data;
     createConfigMap(this, 'resource', { name: this.name, namespace: props.namespace, labels: props.labels }, props.data);
   }

@@ -6,7 +6,9 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { recommendedLabels } from './labels';
+import { Check, checkProps } from './check-props';
 import { checkDnsSubdomain } from './names';
+import { ingressHostProblem, ingressPathProblem } from '../vocabulary/formats';
 import { NetworkPeers } from './network-policy';
 import { WorkloadService } from './service';
 
@@ -35,8 +37,19 @@ export class WebIngress extends Construct {
 
   public constructor(scope: Construct, id: string, service: WorkloadService, props: WebIngressProps) {
     super(scope, id);
+    checkProps<WebIngressProps>(`ingress '${id}'`, props, {
+      host: Check.required(Check.string),
+      portName: Check.required(Check.string),
+      tlsSecretName: Check.string,
+      path: Check.string,
+    });
     const env = service.workload.env;
-    this.host = checkDnsSubdomain(`ingress '${service.name}'`, 'host', props.host);
+    const hostProblem = ingressHostProblem(props.host);
+    if (hostProblem) throw new Error(`ingress '${service.name}': host '${props.host}' ${hostProblem}; use a name like api.example.com`);
+    this.host = props.host;
+    const pathProblem = props.path === undefined ? undefined : ingressPathProblem(props.path);
+    if (pathProblem) throw new Error(`ingress '${service.name}': path '${props.path}' ${pathProblem}; use e.g. /api`);
+    if (props.tlsSecretName !== undefined) checkDnsSubdomain(`ingress '${service.name}'`, 'tlsSecretName', props.tlsSecretName);
     this.tls = env.config.tls;
     const port = service.ports.find((p) => p.name === props.portName);
     if (!port) throw new Error(`ingress '${service.name}': service has no port '${props.portName}'; known: ${service.ports.map((p) => p.name).join(', ')}`);

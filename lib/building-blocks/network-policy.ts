@@ -6,6 +6,7 @@
 import { Construct } from 'constructs';
 import { Lazy } from 'cdk8s';
 import * as k8s from '../../imports/k8s';
+import { Check, checkProps } from './check-props';
 
 /** Pods a policy rule can name. */
 export interface NetworkPeer {
@@ -66,6 +67,12 @@ export class WorkloadNetworkPolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: WorkloadNetworkPolicyProps) {
     super(scope, id);
+    checkProps<WorkloadNetworkPolicyProps>(`network policy '${id}'`, props, {
+      name: Check.required(Check.string),
+      namespace: Check.required(Check.string),
+      labels: Check.required(Check.stringRecord),
+      podSelector: Check.required(Check.stringRecord),
+    });
     new k8s.KubeNetworkPolicy(this, 'resource', {
       metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels } },
       spec: {

@@ -4,6 +4,7 @@
  */
 import { Check, PropsSpec } from './check-props';
 import { ContainerPort, ContainerProps, VolumeMount } from './container';
+import { WorkloadIdentity } from './labels';
 import { ServiceContainerProps } from './service-container';
 import { EnvValue } from './env-value';
 import { ContainerImage } from './image';
@@ -75,3 +76,10 @@ export const SERVICE_CONTAINER: PropsSpec<ServiceContainerProps> = {
   replicas: Shapes.perEnvironment(Check.integer(0, 1000)),
   writablePaths: Check.stringArray,
 };
+
+export const IDENTITY: PropsSpec<Pick<WorkloadIdentity, 'name' | 'instance' | 'component'>> = {
+  name: Check.required(Check.nonEmptyString),
+  instance: Check.required(Check.nonEmptyString),
+  component: Check.required(Check.nonEmptyString),
+};
+

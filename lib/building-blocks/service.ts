@@ -5,7 +5,8 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { recommendedLabels } from './labels';
-import { checkPort } from './names';
+import { Check, checkProps } from './check-props';
+import { checkDns1035Label, checkPort } from './names';
 import { Workload } from './workload';
 
 /** A port of a Service, routed to the container port of the same name. */
@@ -46,8 +47,18 @@ export class WorkloadService extends Construct {
 
   public constructor(scope: Construct, id: string, public readonly workload: Workload, props: WorkloadServiceProps) {
     super(scope, id);
-    this.name = props.name;
+    checkProps<WorkloadServiceProps>(`service '${id}'`, props, {
+      name: Check.required(Check.string),
+      ports: Check.required(Check.array(Check.object<ServicePort>({ name: Check.required(Check.string), port: Check.required(Check.port) }))),
+      headless: Check.boolean,
+      publishNotReadyAddresses: Check.boolean,
+    });
+    this.name = checkDns1035Label(`service '${id}'`, 'name', props.name);
     this.ports = props.ports;
+    for (const [i, p] of props.ports.entries()) {
+      const twin = props.ports.findIndex((q) => q.name === p.name || q.port === p.port);
+      if (twin < i) throw new Error(`service '${props.name}': ports '${props.ports[twin].name}' and '${p.name}' share a ${props.ports[twin].name === p.name ? 'name' : 'port number'}; give each port its own name and number`);
+    }
     const containerPorts = new Set(workload.containers.flatMap((c) => (c.ports ?? []).map((p) => p.name)));
     for (const p of props.ports) {
       checkPort(`service '${props.name}'`, `port '${p.name}'`, p.port);

@@ -23,9 +23,12 @@ import { ConnectOptions } from './connection';
 import { checkEnvReferences, ContainerProps, renderContainer, writableVolumeName } from './container';
 import { EnvValue } from './env-value';
 import { Environment } from './environment';
+import { Check, checkProps, PropsSpec } from './check-props';
+import { CONTAINER, IDENTITY, Shapes } from './prop-shapes';
 import { checkIdentity, recommendedLabels, selectorLabels, WorkloadIdentity } from './labels';
 import { checkCount, checkDnsLabel, checkEnvName } from './names';
 import { parseQuantity } from '../vocabulary/quantity';
+import { MAX_CRONJOB_NAME } from '../vocabulary/formats';
 import { NetworkPeer, NetworkPeers, PortSpec, WorkloadNetworkPolicy } from './network-policy';
 import { createServiceAccount } from './plus';
 import { PodSecurityLevel } from '../vocabulary/pod-security-level';
@@ -150,6 +153,47 @@ export interface WorkloadProps {
   readonly podAnnotations?: Readonly<Record<string, string>>;
 }
 
+export const JOB_OPTIONS: PropsSpec<JobOptions> = {
+  backoffLimit: Check.integer(0),
+  activeDeadlineSeconds: Check.integer(1),
+  ttlSecondsAfterFinished: Check.integer(0),
+};
+
+const WORKLOAD_PROPS: PropsSpec<WorkloadProps> = {
+  identity: Check.required(Check.object(IDENTITY)),
+  kind: Check.instance(WorkloadKind, 'WorkloadKind.DEPLOYMENT, ...'),
+  replicas: Check.integer(0, 1000),
+  replicasManagedExternally: Check.boolean,
+  containers: Check.required(Check.array(Check.object(CONTAINER))),
+  initContainers: Check.array(Check.object(CONTAINER)),
+  volumes: Check.array(Shapes.volume),
+  configSources: Check.array(Check.any),
+  shutdown: Shapes.shutdown,
+  initProcess: Shapes.initProcess,
+  automountServiceAccountToken: Check.boolean,
+  stateful: Check.object<StatefulOptions>({
+    serviceName: Check.required(Check.nonEmptyString),
+    podManagementPolicy: Check.oneOf(['Parallel', 'OrderedReady']),
+    volumeClaims: Check.array(Check.object<VolumeClaim>({ name: Check.required(Check.nonEmptyString), size: Check.required(Check.quantity), storageClassName: Check.nonEmptyString })),
+  }),
+  maxUnavailable: Check.integer(1),
+  spread: Check.boolean,
+  priorityClassName: Check.nonEmptyString,
+  tolerations: Check.array(Check.any),
+  longRunning: Check.boolean,
+  job: Check.object(JOB_OPTIONS),
+  cron: Check.object<CronOptions>({
+    schedule: Check.required(Check.nonEmptyString),
+    timeZone: Check.string,
+    concurrencyPolicy: Check.oneOf(['Forbid', 'Replace', 'Allow']),
+    startingDeadlineSeconds: Check.integer(0),
+    successfulJobsHistoryLimit: Check.integer(0),
+    failedJobsHistoryLimit: Check.integer(0),
+    suspend: Check.boolean,
+  }),
+  podAnnotations: Check.stringRecord,
+};
+
 export class Workload extends Construct {
   public readonly identity: WorkloadIdentity;
   public readonly env: Environment;
@@ -181,6 +225,7 @@ export class Workload extends Construct {
 
   public constructor(scope: Construct, id: string, props: WorkloadProps) {
     super(scope, id);
+    checkProps(`workload '${id}'`, props, WORKLOAD_PROPS);
     const chart = AppChart.of(this);
     this.env = chart.env;
     this.namespace = chart.namespaceName;
@@ -474,6 +519,9 @@ export class Workload extends Construct {
 
   private renderController(props: WorkloadProps, labels: Record<string, string>, selector: Record<string, string>, template: k8s.PodTemplateSpec): void {
     const metadata = { name: this.identity.instance, namespace: this.namespace, labels };
+    // The CronJob controller appends an 11-character suffix to the names of its Jobs (batch ValidateCronJobCreate:
+    // at most 52); a StatefulSet's pods carry the label controller-revision-hash=<name>-<hash of up to 10>, at most 63.
+    if (this.kind === WorkloadKind.CRON_JOB || this.kind === WorkloadKind.STATEFUL_SET) checkDnsLabel(this.owner, 'instance name', metadata.name, MAX_CRONJOB_NAME);
     if (this.kind === WorkloadKind.DEPLOYMENT) {
       new k8s.KubeDeployment(this, 'resource', {
         metadata,

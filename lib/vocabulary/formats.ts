@@ -22,6 +22,8 @@ export const MAX_DNS_LABEL = 63;
 export const MAX_DNS_SUBDOMAIN = 253;
 /** `batch/validation.ValidateCronJobCreate`: the controller appends an 11-character suffix to a CronJob's Jobs. */
 export const MAX_CRONJOB_NAME = 52;
+/** core.MaxSecretSize: the data of a ConfigMap or Secret (core ValidateConfigMap, ValidateSecret). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
 /** `apimachinery/pkg/api/validation/objectmeta.go` TotalAnnotationSizeLimitB. */
 export const MAX_ANNOTATIONS_BYTES = 256 * 1024;
 
@@ -165,4 +167,18 @@ export function pathSegmentProblem(value: string): string | undefined {
   if (value.includes('/')) return "may not contain '/'";
   if (value.includes('%')) return "may not contain '%'";
   return undefined;
+}
+
+/** An Ingress path of pathType Prefix or Exact (networking validateHTTPIngressPath). */
+export function ingressPathProblem(value: string): string | undefined {
+  if (!value.startsWith('/')) return 'must be an absolute path';
+  for (const bad of ['//', '/./', '/../', '%2f', '%2F']) if (value.includes(bad)) return `must not contain '${bad}'`;
+  for (const bad of ['/..', '/.']) if (value.endsWith(bad)) return `must not end with '${bad}'`;
+  return undefined;
+}
+
+/** An Ingress rule host: a DNS subdomain or a wildcard, never an IP address. */
+export function ingressHostProblem(value: string): string | undefined {
+  if (/^[0-9.]+$/.test(value) || value.includes(':')) return 'must be a DNS name, not an IP address';
+  return value.startsWith('*') ? wildcardSubdomainProblem(value) : dnsSubdomainProblem(value);
 }

@@ -23,6 +23,8 @@ import { SecretRef, SecretRequest, SecretSource } from '../building-blocks/secre
 import { ShutdownPolicy } from '../building-blocks/shutdown';
 import { Volume } from '../building-blocks/volumes';
 import { Workload, WorkloadKind } from '../building-blocks/workload';
+import { Check, checkProps } from '../building-blocks/check-props';
+import { Shapes } from '../building-blocks/prop-shapes';
 
 export const LOG_SHIPPER_HTTP_PORT = 2020;
 
@@ -171,6 +173,12 @@ export class LogShipper extends Construct {
 
   public constructor(scope: Construct, id: string, props: LogShipperProps = {}) {
     super(scope, id);
+    checkProps<LogShipperProps>(`log shipper '${id}'`, props, {
+      image: Shapes.image,
+      backend: Check.instance(LogBackend, 'LogBackend.STDOUT, LogBackend.loki({...}) or LogBackend.elasticsearch({...})'),
+      resources: Shapes.resources,
+      priority: Check.integer(-2147483648, 1000000000),
+    });
     const chart = AppChart.of(this);
     const backend = props.backend ?? LogBackend.STDOUT;
     const labels = chart.labelsFor('log-shipper');

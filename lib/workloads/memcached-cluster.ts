@@ -18,6 +18,8 @@ import { resolveResources, ResourcePreset, Resources } from '../building-blocks/
 import { WorkloadService } from '../building-blocks/service';
 import { ShutdownPolicy } from '../building-blocks/shutdown';
 import { Connectable, Workload, WorkloadKind } from '../building-blocks/workload';
+import { Check, checkProps } from '../building-blocks/check-props';
+import { Shapes } from '../building-blocks/prop-shapes';
 
 export const MEMCACHED_PORT = 11211;
 export const MEMCACHED_EXPORTER_PORT = 9150;
@@ -68,6 +70,17 @@ export class MemcachedCluster extends Construct implements Connectable {
 
   public constructor(scope: Construct, id: string, props: MemcachedClusterProps = {}) {
     super(scope, id);
+    checkProps<MemcachedClusterProps>(`memcached '${id}'`, props, {
+      image: Shapes.image,
+      members: Check.integer(1, 100),
+      resources: Shapes.resources,
+      cacheSize: Check.quantity,
+      maxConnections: Check.integer(1),
+      maxItemSize: Check.quantity,
+      loadBalancedService: Check.boolean,
+      metrics: Check.boolean,
+      exporterImage: Shapes.image,
+    });
     const chart = AppChart.of(this);
     const env = chart.env;
     const instance = id;

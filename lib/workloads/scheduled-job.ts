@@ -11,7 +11,9 @@ import { WorkloadIdentity } from '../building-blocks/labels';
 import { ShutdownPolicy } from '../building-blocks/shutdown';
 import { Volume } from '../building-blocks/volumes';
 import { addWarning } from '../building-blocks/warnings';
-import { CronOptions, JobOptions, Workload, WorkloadKind } from '../building-blocks/workload';
+import { CronOptions, JOB_OPTIONS, JobOptions, Workload, WorkloadKind } from '../building-blocks/workload';
+import { Check, checkProps } from '../building-blocks/check-props';
+import { CONTAINER, IDENTITY, Shapes } from '../building-blocks/prop-shapes';
 
 export interface ScheduledJobProps {
   readonly identity: Pick<WorkloadIdentity, 'name' | 'instance' | 'component'>;
@@ -38,6 +40,17 @@ export class ScheduledJob extends Construct {
 
   public constructor(scope: Construct, id: string, props: ScheduledJobProps) {
     super(scope, id);
+    checkProps<ScheduledJobProps>(`cron job '${id}'`, props, {
+      identity: Check.required(Check.object(IDENTITY)),
+      schedule: Check.required(Check.nonEmptyString),
+      timeZone: Check.string,
+      containers: Check.required(Check.array(Check.object(CONTAINER))),
+      volumes: Check.array(Shapes.volume),
+      concurrencyPolicy: Check.oneOf(['Forbid', 'Replace', 'Allow']),
+      startingDeadlineSeconds: Check.integer(0),
+      job: Check.object(JOB_OPTIONS),
+      shutdown: Shapes.shutdown,
+    });
     const owner = `cron job '${props.identity.instance}'`;
     this.schedule = CronSchedule.of(owner, props.schedule, props.timeZone);
     const dst = this.schedule.daylightSavingWarning(owner);

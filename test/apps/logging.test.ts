@@ -6,6 +6,7 @@ import { SecretSource } from '../../lib/building-blocks/secrets';
 import { ManifestRecord } from '../../lib/tooling/manifest/manifest';
 import { makePlan, planExitCode } from '../../lib/tooling/plan/plan';
 import { NetworkPeers } from '../../lib/building-blocks/network-policy';
+import { Probe } from '../../lib/building-blocks/probes';
 import { ResourcePreset } from '../../lib/building-blocks/resources';
 import { PodSecurityLevel } from '../../lib/vocabulary/pod-security-level';
 import { Volume } from '../../lib/building-blocks/volumes';
@@ -63,7 +64,7 @@ describe('logging app', () => {
 
   test('nothing else gets host paths or root: both are refused without a lowered namespace level', () => {
     const base = { identity: { name: 'x', instance: 'x', component: 'x' }, kind: WorkloadKind.DAEMON_SET };
-    const container = { name: 'x', resources: ResourcePreset.NANO, probes: { liveness: { render: () => ({}) } as any } };
+    const container = { name: 'x', resources: ResourcePreset.NANO, probes: { liveness: Probe.exec(['true']) } };
     expect(() => synthChart((c) => new Workload(c, 'x', { ...base, volumes: [Volume.hostPath('logs', '/var/log')], containers: [{ ...container, image: ContainerImage.of('busybox:1.37.0') }] }))).toThrow(
       "x 'x': volume 'logs' is a hostPath, which only Pod Security 'privileged' allows; give the app podSecurity privileged with a reason",
     );

@@ -8,7 +8,12 @@ import { ContainerImage } from '../../lib/building-blocks/image';
 import { ResourcePreset } from '../../lib/building-blocks/resources';
 import { SecretSource } from '../../lib/building-blocks/secrets';
 import { Volume } from '../../lib/building-blocks/volumes';
-import { Workload } from '../../lib/building-blocks/workload';
+import { Workload, WorkloadKind } from '../../lib/building-blocks/workload';
+import { KafkaCluster } from '../../lib/workloads/kafka/kafka-cluster';
+import { KafkaTopology } from '../../lib/workloads/kafka/kafka-topology';
+import { Migration } from '../../lib/workloads/migration/migration';
+import { MongoReplicaSet } from '../../lib/workloads/mongodb/mongo-replica-set';
+import { ScheduledJob } from '../../lib/workloads/scheduled-job';
 import { Probe } from '../../lib/building-blocks/probes';
 import { WebService } from '../../lib/workloads/web-service';
 import { Worker } from '../../lib/workloads/worker';
@@ -104,5 +109,59 @@ describe('containers refuse at the point of input what the API server or the kub
     expect(r.code).toBe(1);
     expect(r.err).toContain('EnvValue.fromSecret: secret is not a SecretRef (got ExistingSecretSource)');
     expect(r.err).not.toContain('is not a function');
+  });
+});
+
+describe('workload constructs check their props where the user wrote them', () => {
+  const image = ContainerImage.of('ghcr.io/acme/api:1.2.3');
+  const probes = { liveness: Probe.exec(['true']) };
+
+  test('a misspelt writablePaths on a Worker', async () => {
+    const r = await synthFails([appOf('shop', (chart) => new Worker(chart, 'w', { image, probes, writeablePaths: ['/cache'] } as never))]);
+    expect(r.err).toContain("shop/w (Worker, test/tooling/synth-errors.test.ts:");
+    expect(r.err).toContain("worker 'w': prop 'writeablePaths' is unknown; did you mean 'writablePaths'?");
+  });
+
+  test('a MongoDB user without a database', async () => {
+    const r = await synthFails([appOf('shop', (chart) => new MongoReplicaSet(chart, 'db', { users: [{ username: 'app' } as never] }))]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("shop/db (MongoReplicaSet, test/tooling/synth-errors.test.ts:");
+    expect(r.err).toContain("mongodb 'db': users[0].database is required");
+  });
+
+  test('a Kafka topology with zero brokers names the app and the line, not another construct', async () => {
+    const r = await synthFails([
+      appOf('shop', (chart) => {
+        new Worker(chart, 'first', { image, probes });
+        new KafkaCluster(chart, 'kafka', { topology: KafkaTopology.separate({ controllers: 3, brokers: 0 }) });
+      }),
+    ]);
+    expect(r.err).toMatch(/synth failed: app 'shop' \(test\/tooling\/synth-errors\.test\.ts:\d+\): kafka topology: brokers 0 is out of range/);
+  });
+
+  test('a Migration whose target is a Job gets advice that fits', async () => {
+    const r = await synthFails([
+      appOf('shop', (chart) => {
+        const job = new Workload(chart, 'batch', { identity: { name: 'batch', instance: 'batch', component: 'job' }, kind: WorkloadKind.JOB, containers: [{ name: 'main', image, resources: ResourcePreset.SMALL }] });
+        new Migration(chart, 'migrate', { service: job, command: ['migrate'] });
+      }),
+    ]);
+    expect(r.err).toContain("shop/migrate (Migration, test/tooling/synth-errors.test.ts:");
+    expect(r.err).toContain("migration 'migrate': service 'batch' is a Job, which has no rollout to hold until the migration is done");
+    expect(r.err).not.toContain('give init containers in the props');
+  });
+
+  test('a CronJob name over 52 characters', async () => {
+    const instance = 'nightly-report-of-every-order-placed-by-every-customer';
+    const r = await synthFails([
+      appOf('shop', (chart) => new ScheduledJob(chart, 'nightly', { identity: { name: 'report', instance, component: 'job' }, schedule: '0 2 * * *', containers: [{ name: 'main', image, resources: ResourcePreset.SMALL }] })),
+    ]);
+    expect(r.err).toContain(`shop/nightly (ScheduledJob, test/tooling/synth-errors.test.ts:`);
+    expect(r.err).toContain(`instance name '${instance}' is not a DNS-1123 label of at most 52 characters`);
+  });
+
+  test('a Service name that starts with a digit', async () => {
+    const r = await synthFails([appOf('shop', (chart) => new WebService(chart, '2fa', { image, port: 8080 }))]);
+    expect(r.err).toContain("service 'service': name '2fa' must be a DNS-1035 label");
   });
 });

@@ -35,10 +35,11 @@ function isUserCode(f: Frame): boolean {
  * construct class below the user's line (or that line itself, for a construct class of the user's), taking the
  * last instance of that class, which is the one still under construction (constructors call super() first).
  */
-function constructBeingBuilt(root: IConstruct, all: readonly Frame[], user: number): IConstruct | undefined {
+function constructBeingBuilt(root: IConstruct, appName: string, all: readonly Frame[], user: number): IConstruct | undefined {
   const byClass = new Map<string, IConstruct[]>();
   for (const c of root.node.findAll()) {
-    if (c === root) continue;
+    // Only the app being built (its chart id is its name): an error before super() must not blame another app.
+    if (c === root || (c.node.path !== appName && !c.node.path.startsWith(`${appName}/`))) continue;
     const name = c.constructor.name;
     byClass.set(name, [...(byClass.get(name) ?? []), c]);
   }
@@ -59,7 +60,7 @@ export function attribute(root: IConstruct, appName: string, err: unknown): stri
   const stack = err instanceof Error && err.stack ? frames(err.stack) : [];
   const user = stack.findIndex(isUserCode);
   const line = user >= 0 ? `${path.relative(process.cwd(), stack[user].file)}:${stack[user].line}` : undefined;
-  const construct = constructBeingBuilt(root, stack, user);
+  const construct = constructBeingBuilt(root, appName, stack, user);
   if (construct) return `${construct.node.path} (${construct.constructor.name}${line ? `, ${line}` : ''})`;
   return `app '${appName}'${line ? ` (${line})` : ''}`;
 }

@@ -24,6 +24,8 @@ import { Volume } from '../../building-blocks/volumes';
 import { Connectable, Workload, WorkloadKind } from '../../building-blocks/workload';
 import { checkClusterId, developmentClusterId, heapMiB, renderProperties, ReplicationSettings, RESERVED_SETTINGS, resolveReplication, ResolvedReplication } from './kafka-settings';
 import { KafkaTopology } from './kafka-topology';
+import { Check, checkProps } from '../../building-blocks/check-props';
+import { Shapes } from '../../building-blocks/prop-shapes';
 
 export const KAFKA_PORTS = { client: 9092, controller: 9093, internal: 9094 } as const;
 // log.dirs is a folder inside the volume: a fresh filesystem's lost+found at its root is not a partition.
@@ -85,6 +87,20 @@ export class KafkaCluster extends Construct implements Connectable {
 
   public constructor(scope: Construct, id: string, props: KafkaClusterProps = {}) {
     super(scope, id);
+    checkProps<KafkaClusterProps>(`kafka '${id}'`, props, {
+      image: Shapes.image,
+      topology: Check.instance(KafkaTopology, 'KafkaTopology.combined(n) or KafkaTopology.separate({ controllers, brokers })'),
+      clusterId: Check.nonEmptyString,
+      replication: Check.object<ReplicationSettings>({ defaultReplicationFactor: Check.integer(1), minInsyncReplicas: Check.integer(1), offsetsTopicReplicationFactor: Check.integer(1), transactionStateLogReplicationFactor: Check.integer(1) }),
+      defaultPartitions: Check.integer(1),
+      settings: Check.record(Check.either(Check.string, Check.number, Check.boolean)),
+      brokerResources: Shapes.resources,
+      controllerResources: Shapes.resources,
+      storageSize: Check.quantity,
+      controllerStorageSize: Check.quantity,
+      storageClassName: Check.nonEmptyString,
+      brokerNodeIdOffset: Check.integer(0),
+    });
     const chart = AppChart.of(this);
     const env = chart.env;
     this.instance = checkDnsLabel('kafka', 'name', id);

@@ -12,6 +12,7 @@ import { EnvValue } from '../../building-blocks/env-value';
 import { ShutdownPolicy } from '../../building-blocks/shutdown';
 import { Workload, WorkloadKind } from '../../building-blocks/workload';
 import { KafkaCluster } from './kafka-cluster';
+import { Check, checkProps } from '../../building-blocks/check-props';
 
 export interface KafkaTopicProps {
   readonly cluster: KafkaCluster;
@@ -33,6 +34,13 @@ export class KafkaTopic extends Construct {
 
   public constructor(scope: Construct, id: string, props: KafkaTopicProps) {
     super(scope, id);
+    checkProps<KafkaTopicProps>(`kafka topic '${typeof props?.name === 'string' ? props.name : id}'`, props, {
+      cluster: Check.required(Check.instance(KafkaCluster, 'a KafkaCluster, e.g. context.use(kafka).cluster')),
+      name: Check.required(Check.nonEmptyString),
+      partitions: Check.integer(1),
+      replicationFactor: Check.integer(1),
+      settings: Check.record(Check.either(Check.string, Check.number)),
+    });
     const cluster = props.cluster;
     const owner = `kafka topic '${props.name}'`;
     if (!/^[A-Za-z0-9._-]{1,249}$/.test(props.name) || props.name === '.' || props.name === '..') {

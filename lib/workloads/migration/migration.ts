@@ -24,6 +24,8 @@ import { ResourcePreset } from '../../building-blocks/resources';
 import { ShutdownPolicy } from '../../building-blocks/shutdown';
 import { Volume } from '../../building-blocks/volumes';
 import { Workload, WorkloadKind } from '../../building-blocks/workload';
+import { Check, checkProps } from '../../building-blocks/check-props';
+import { Shapes } from '../../building-blocks/prop-shapes';
 
 const WAIT_SCRIPT = fs.readFileSync(path.join(__dirname, 'wait-for-job.sh'), 'utf8');
 const ORDER_SCRIPT = fs.readFileSync(path.join(__dirname, 'wait-for-older.sh'), 'utf8');
@@ -59,6 +61,18 @@ export class Migration extends Construct {
 
   public constructor(scope: Construct, id: string, props: MigrationProps) {
     super(scope, id);
+    checkProps<MigrationProps>(`migration '${id}'`, props, {
+      service: Check.required(Check.instance(Workload, "the workload of the service, e.g. api.workload")),
+      command: Check.required(Check.stringArray),
+      container: Check.nonEmptyString,
+      backoffLimit: Check.integer(0, 20),
+      activeDeadlineSeconds: Check.integer(1),
+      gateRollout: Check.boolean,
+      waiterImage: Shapes.image,
+    });
+    if (props.service.kind.runsToCompletion && (props.gateRollout ?? true)) {
+      throw new Error(`migration '${id}': service '${props.service.name}' is a ${props.service.kind.kind}, which has no rollout to hold until the migration is done; pass the workload of a Deployment or StatefulSet, or set gateRollout: false`);
+    }
     const chart = AppChart.of(this);
     const service = props.service;
     const source = props.container ? service.containers.find((c) => c.name === props.container) : service.containers[0];

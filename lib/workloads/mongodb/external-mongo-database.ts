@@ -13,6 +13,8 @@ import { NetworkPeers } from '../../building-blocks/network-policy';
 import { SecretRef, SecretSource } from '../../building-blocks/secrets';
 import type { Connectable, Workload } from '../../building-blocks/workload';
 import { MONGODB_PORT } from './mongo-replica-set';
+import { Check, checkProps } from '../../building-blocks/check-props';
+import { Shapes } from '../../building-blocks/prop-shapes';
 
 export const MONGODB_URI_KEY = 'mongodb-uri';
 
@@ -32,6 +34,11 @@ export class ExternalMongoDatabase extends Construct implements Connectable {
 
   public constructor(scope: Construct, id: string, props: ExternalMongoDatabaseProps) {
     super(scope, id);
+    checkProps<ExternalMongoDatabaseProps>(`external mongodb '${id}'`, props, {
+      secret: Check.required(Shapes.secretSource),
+      cidrs: Check.required(Check.stringArray),
+      port: Check.port,
+    });
     const chart = AppChart.of(this);
     const owner = `external mongodb '${id}'`;
     this.port = checkPort(owner, 'port', props.port ?? MONGODB_PORT);

@@ -14,6 +14,7 @@ import { ResourcePreset } from '../../building-blocks/resources';
 import { ScheduledJob } from '../scheduled-job';
 import { Volume } from '../../building-blocks/volumes';
 import { MongoReplicaSet, ROOT_PASSWORD_KEY } from './mongo-replica-set';
+import { Check, checkProps } from '../../building-blocks/check-props';
 
 /** A backup of one replica set, with the settings of MongoBackupOptions. */
 export interface MongoBackupProps extends MongoBackupOptions {
@@ -42,6 +43,14 @@ export class MongoBackup extends Construct {
 
   public constructor(scope: Construct, id: string, props: MongoBackupProps) {
     super(scope, id);
+    checkProps<MongoBackupProps>(`mongodb backup '${id}'`, props, {
+      replicaSet: Check.required(Check.instance(MongoReplicaSet, 'a MongoReplicaSet of the same app')),
+      schedule: Check.nonEmptyString,
+      timeZone: Check.nonEmptyString,
+      keepDays: Check.integer(1, 3650),
+      storageSize: Check.quantity,
+      storageClassName: Check.nonEmptyString,
+    });
     const chart = AppChart.of(this);
     const rs = props.replicaSet;
     const instance = `${rs.workload.name}-backup`;

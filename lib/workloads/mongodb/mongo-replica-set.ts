@@ -29,6 +29,8 @@ import { WorkloadService } from '../../building-blocks/service';
 import { ShutdownPolicy } from '../../building-blocks/shutdown';
 import { Volume } from '../../building-blocks/volumes';
 import { Connectable, Workload, WorkloadKind } from '../../building-blocks/workload';
+import { Check, checkProps } from '../../building-blocks/check-props';
+import { Shapes } from '../../building-blocks/prop-shapes';
 
 export const MONGODB_PORT = 27017;
 const INIT_SCRIPT = fs.readFileSync(path.join(__dirname, 'init-replica-set.js'), 'utf8');
@@ -75,6 +77,16 @@ export class MongoReplicaSet extends Construct implements Connectable {
 
   public constructor(scope: Construct, id: string, props: MongoReplicaSetProps = {}) {
     super(scope, id);
+    checkProps<MongoReplicaSetProps>(`mongodb '${id}'`, props, {
+      image: Shapes.image,
+      replicaSetName: Check.nonEmptyString,
+      members: Check.integer(1, 50),
+      users: Check.array(Check.object<DatabaseUser>({ username: Check.required(Check.nonEmptyString), database: Check.required(Check.nonEmptyString) })),
+      credentials: Shapes.secretSource,
+      resources: Shapes.resources,
+      storageSize: Check.quantity,
+      storageClassName: Check.nonEmptyString,
+    });
     const chart = AppChart.of(this);
     const env = chart.env;
     const instance = checkDnsLabel('mongodb', 'name', id);
