@@ -42,6 +42,7 @@ export class WebIngress extends Construct {
       portName: Check.required(Check.string),
       tlsSecretName: Check.string,
       path: Check.string,
+      annotations: Check.stringRecord,
     });
     const env = service.workload.env;
     const hostProblem = ingressHostProblem(props.host);

@@ -180,6 +180,7 @@ const WORKLOAD_PROPS: PropsSpec<WorkloadProps> = {
   spread: Check.boolean,
   priorityClassName: Check.nonEmptyString,
   tolerations: Check.array(Check.any),
+  nodeSelector: Check.stringRecord,
   longRunning: Check.boolean,
   job: Check.object(JOB_OPTIONS),
   cron: Check.object<CronOptions>({
@@ -271,9 +272,9 @@ export class Workload extends Construct {
       securityContext: restrictedPodSecurityContext({ uid: main.image.uid, gid: main.image.gid }),
       terminationGracePeriodSeconds: shutdown.terminationGracePeriodSeconds,
       priorityClassName: props.priorityClassName,
-      nodeSelector: this.architectureSelector([...props.containers, ...(props.initContainers ?? [])]),
+      // Both landed at once: the images' architecture, then the user's own node labels.
+      nodeSelector: mergeSelectors(this.architectureSelector([...props.containers, ...(props.initContainers ?? [])]), props.nodeSelector),
       tolerations: props.tolerations ? [...props.tolerations] : undefined,
-      nodeSelector: props.nodeSelector ? { ...props.nodeSelector } : undefined,
       topologySpreadConstraints: this.spreadConstraints(props, selector),
       initContainers: growable ? Lazy.any({ produce: () => (allInit().length > 0 ? allInit() : undefined) }) : initContainers.length > 0 ? initContainers : undefined,
       containers,
@@ -611,4 +612,9 @@ function checkSize(owner: string, claim: VolumeClaim): string {
     throw new Error(`${owner}: volume claim '${claim.name}' size ${claim.size} must be above zero; use a size like 8Gi`);
   }
   return claim.size;
+}
+
+function mergeSelectors(...selectors: (Readonly<Record<string, string>> | undefined)[]): Record<string, string> | undefined {
+  const merged = Object.assign({}, ...selectors.filter((x) => x !== undefined)) as Record<string, string>;
+  return Object.keys(merged).length > 0 ? merged : undefined;
 }
