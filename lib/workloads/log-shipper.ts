@@ -32,8 +32,11 @@ export const LOG_SHIPPER_HTTP_PORT = 2020;
 const STATE_DIR = '/var/lib/fluent-bit';
 const TLS_DIR = '/fluent-bit/tls';
 
+/** Where a backend listens. */
 export interface LogBackendTarget {
+  /** A DNS name or address, e.g. `loki.monitoring.svc.cluster.local`. */
   readonly host: string;
+  /** The backend's port. @default 3100 for Loki, 9200 for Elasticsearch */
   readonly port?: number;
   /** Where the backend's pods or addresses are, for the NetworkPolicy (e.g. `NetworkPeers.namespace('loki')`). */
   readonly peer: NetworkPeer;
@@ -149,10 +152,11 @@ export class LogBackend {
   ) {}
 }
 
+/** The shipper's image, backend, resources and priority. */
 export interface LogShipperProps {
-  /** @default fluent/fluent-bit:4.1.1 */
+  /** The fluent-bit image; the config is written for its 4.x keys. @default fluent/fluent-bit:4.1.1 */
   readonly image?: ContainerImage;
-  /** @default LogBackend.STDOUT */
+  /** Where records go. @default LogBackend.STDOUT */
   readonly backend?: LogBackend;
   /**
    * Memory is requested close to the limit: the kubelet evicts pods that use more than they request before it looks
@@ -168,6 +172,7 @@ export interface LogShipperProps {
   readonly priority?: number;
 }
 
+/** fluent-bit on every Linux node, shipping every container's log with Kubernetes metadata. */
 export class LogShipper extends Construct {
   public readonly workload: Workload;
 
