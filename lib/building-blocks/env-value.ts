@@ -19,7 +19,7 @@ export class EnvValue {
       throw new Error(`EnvValue.fromSecret: secret is not a SecretRef (got ${secret === null ? 'null' : typeof secret === 'object' ? (secret as object).constructor.name : typeof secret}); pass the ref a construct made (e.g. mongo.credentials), or a SecretRef of your own Secret`);
     }
     secret.assertKey(key);
-    return new EnvValue({ valueFrom: { secretKeyRef: { name: secret.name, key } } }, secret);
+    return new EnvValue({ valueFrom: { secretKeyRef: { name: secret.name, key, optional: secret.isOptional(key) || undefined } } }, secret);
   }
 
   /** A key of a ConfigMap. */

@@ -20,6 +20,12 @@ export interface SecretKeySpec {
    * `given` values (a connection string, an API key) cannot be made up: the user supplies them.
    */
   readonly generate: 'password' | 'keyfile' | 'given';
+  /**
+   * The key may be absent, e.g. the previous password during a rotation: it is read with `optional: true`, left out
+   * of the create command and of development values, and an ExternalSecret need not map it.
+   * @default false
+   */
+  readonly optional?: boolean;
 }
 
 export interface SecretRequest {
@@ -61,9 +67,19 @@ export class SecretRef {
     return `Secret/${this.name}/${this.origin}/${this.hashSeed}`;
   }
 
+  /** Whether a key may be absent from the Secret. */
+  public isOptional(key: string): boolean {
+    return this.keys.find((k) => k.key === key)?.optional === true;
+  }
+
+  /** The same Secret with a rotation stamp in its hash input, so the pods that read it roll when the stamp changes. */
+  public stamped(stamp: string | undefined): SecretRef {
+    return stamp ? new SecretRef(this.name, this.origin, this.keys, `${this.hashSeed}#rotation=${stamp}`) : this;
+  }
+
   /** The command that creates this Secret out of band, with fresh random values. */
   public createCommand(namespace: string): string {
-    const literals = this.keys.map((k) =>
+    const literals = this.keys.filter((k) => !k.optional).map((k) =>
       k.generate === 'given' ? `--from-literal=${k.key}='<${k.description}>'` : `--from-literal=${k.key}="$(openssl rand -${k.generate === 'keyfile' ? 'base64 756 | tr -d \'\\n\'' : 'hex 24'})"`,
     );
     return [`kubectl create secret generic ${this.name} -n ${namespace}`, ...literals].join(' \\\n    ');
@@ -110,7 +126,27 @@ export abstract class SecretSource {
     return new EnvironmentSecretSource(variable);
   }
 
+  /**
+   * The same source with a rotation stamp (any text, e.g. a date). The synth cannot see the content of an existing or
+   * external Secret, so pods that read it roll, and the Jobs that apply it run again, only when the stamp changes:
+   * change the values, then the stamp, then apply.
+   */
+  public withRotationStamp(stamp: string): SecretSource {
+    if (!/^[A-Za-z0-9._:-]{1,63}$/.test(stamp)) throw new Error(`rotation stamp '${stamp}' must be 1-63 letters, digits, '.', '_', ':' or '-', e.g. 2026-11-22`);
+    return new StampedSecretSource(this, stamp);
+  }
+
   public abstract bind(scope: Construct, request: SecretRequest): SecretRef;
+}
+
+class StampedSecretSource extends SecretSource {
+  public constructor(private readonly inner: SecretSource, private readonly stamp: string) {
+    super();
+  }
+
+  public bind(scope: Construct, request: SecretRequest): SecretRef {
+    return this.inner.bind(scope, request).stamped(this.stamp);
+  }
 }
 
 class ExistingSecretSource extends SecretSource {
@@ -130,7 +166,7 @@ class ExternalSecretSource extends SecretSource {
 
   public bind(scope: Construct, request: SecretRequest): SecretRef {
     const name = this.props.secretName ?? request.defaultName;
-    const missing = request.keys.filter((k) => !(k.key in this.props.remoteKeys)).map((k) => k.key);
+    const missing = request.keys.filter((k) => !k.optional && !(k.key in this.props.remoteKeys)).map((k) => k.key);
     if (missing.length > 0) {
       throw new Error(`${request.owner}: external secret '${name}' maps no remote key for ${missing.join(', ')}; add them to remoteKeys`);
     }
@@ -138,7 +174,7 @@ class ExternalSecretSource extends SecretSource {
       refreshInterval: this.props.refreshInterval ?? '1h',
       secretStoreRef: { name: this.props.storeName, kind: this.props.storeKind ?? 'ClusterSecretStore' },
       target: { name, creationPolicy: 'Owner' },
-      data: request.keys.map((k) => ({ secretKey: k.key, remoteRef: { ...this.props.remoteKeys[k.key] } })),
+      data: request.keys.filter((k) => k.key in this.props.remoteKeys).map((k) => ({ secretKey: k.key, remoteRef: { ...this.props.remoteKeys[k.key] } })),
     };
     new ApiObject(scope, `${name}-external-secret`, {
       apiVersion: 'external-secrets.io/v1',
@@ -158,7 +194,7 @@ class DevelopmentSecretSource extends SecretSource {
           'use SecretSource.existing(name) or SecretSource.external(...)',
       );
     }
-    const given = request.keys.filter((k) => k.generate === 'given');
+    const given = request.keys.filter((k) => k.generate === 'given' && !k.optional);
     if (given.length > 0) {
       throw new Error(`${request.owner}: ${given.map((k) => `${k.key} (${k.description})`).join(', ')} cannot be generated; use SecretSource.existing(name)`);
     }
@@ -166,7 +202,7 @@ class DevelopmentSecretSource extends SecretSource {
     // Derived, not random: the synth stays byte-identical, and the values are
     // labelled as not secret. They only ever exist in the local environment.
     const stringData = Object.fromEntries(
-      request.keys.map((k) => [k.key, createHash('sha256').update(`shipshape-development/${request.namespace}/${name}/${k.key}`).digest('hex').slice(0, 32)]),
+      request.keys.filter((k) => !k.optional).map((k) => [k.key, createHash('sha256').update(`shipshape-development/${request.namespace}/${name}/${k.key}`).digest('hex').slice(0, 32)]),
     );
     new k8s.KubeSecret(scope, `${name}-development-secret`, {
       metadata: {
@@ -189,7 +225,8 @@ class EnvironmentSecretSource extends SecretSource {
 
   public bind(scope: Construct, request: SecretRequest): SecretRef {
     const name = process.env[this.variable];
-    if (name) return new ExistingSecretSource(name).bind(scope, request);
+    // <VARIABLE>_ROTATION is the rotation stamp of that Secret (see withRotationStamp).
+    if (name) return new ExistingSecretSource(name).bind(scope, request).stamped(process.env[`${this.variable}_ROTATION`]);
     if (request.env.config.developmentSecrets) return new DevelopmentSecretSource().bind(scope, request);
     const example = new SecretRef(request.defaultName, 'existing', request.keys, '').createCommand(request.namespace);
     throw new Error(

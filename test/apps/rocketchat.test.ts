@@ -159,10 +159,10 @@ describe('rocketchat app', () => {
     expect(JSON.stringify(find(prod, 'NetworkPolicy', 'rocketchat'))).not.toContain('9458');
   });
 
-  test('only Rocket.Chat, the init Job, the backup and the members reach MongoDB; the ingress controller reaches Rocket.Chat in production', () => {
+  test('only Rocket.Chat, the init and reconcile Jobs, the backup and the members reach MongoDB; the ingress controller reaches Rocket.Chat in production', () => {
     const mongoIngress = find(prod, 'NetworkPolicy', 'rocketchat-mongodb').spec.ingress;
     const instances = mongoIngress.flatMap((r: any) => r.from.map((f: any) => f.podSelector.matchLabels['app.kubernetes.io/instance'])).sort();
-    expect(instances).toEqual(['rocketchat', 'rocketchat-mongodb', 'rocketchat-mongodb-backup', 'rocketchat-mongodb-init']);
+    expect(instances).toEqual(['rocketchat', 'rocketchat-mongodb', 'rocketchat-mongodb-backup', 'rocketchat-mongodb-init', 'rocketchat-mongodb-reconcile']);
     for (const r of mongoIngress) expect(r.ports).toEqual([{ port: 27017, protocol: 'TCP' }]);
     const webIngress = find(prod, 'NetworkPolicy', 'rocketchat').spec.ingress;
     expect(webIngress.some((r: any) => r.from[0].namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === 'ingress-nginx' && !r.from[0].podSelector)).toBe(true);

@@ -18,7 +18,7 @@ export function copyProject(prefix: string): string {
 
 /** The environment of a synth run in `dir`: its own bundle cache, the production secret name set. */
 export function runEnv(dir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, SHIPSHAPE_RUN_CACHE: path.join(dir, '.run-cache'), ROCKETCHAT_MONGODB_SECRET: 'rocketchat-mongodb-credentials', ...extra };
+  return { ...process.env, SHIPSHAPE_RUN_CACHE: path.join(dir, '.run-cache'), ROCKETCHAT_MONGODB_SECRET: 'rocketchat-mongodb-credentials', ROCKETCHAT_ADMIN_SECRET: 'rocketchat-admin', ...extra };
 }
 
 /** Every file of a folder with its bytes. */
