@@ -96,6 +96,9 @@ async function build(entry, key) {
     external: EXTERNAL,
     // Whitespace only: names stay (constructors' names show in messages), less for V8 to read at each start.
     minifyWhitespace: true,
+    // A map beside the bundle, not linked from it (nothing to load at start): a synth error reads it to name
+    // the user's construct and line (lib/tooling/synth/attribute.ts).
+    sourcemap: 'external',
     metafile: true,
     logLevel: 'silent',
     absWorkingDir: ROOT,
@@ -106,6 +109,7 @@ async function build(entry, key) {
     if (input.includes('node_modules/')) continue;
     files[input] = sha1(fs.readFileSync(path.join(ROOT, input)));
   }
+  fs.renameSync(`${tmp}.map`, `${p.bundle}.map`);
   fs.renameSync(tmp, p.bundle);
   const metaTmp = `${p.inputs}.${process.pid}.tmp`;
   fs.writeFileSync(metaTmp, JSON.stringify({ key, files }));

@@ -3,6 +3,10 @@
  * message names the user's construct path (never the last construct created) and the prop, dist/ stays
  * byte-identical, and no secret value is printed.
  */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { tempDir } from '../helpers';
 import { EnvValue } from '../../lib/building-blocks/env-value';
 import { ContainerImage } from '../../lib/building-blocks/image';
 import { ResourcePreset } from '../../lib/building-blocks/resources';
@@ -164,4 +168,12 @@ describe('workload constructs check their props where the user wrote them', () =
     const r = await synthFails([appOf('shop', (chart) => new WebService(chart, '2fa', { image, port: 8080 }))]);
     expect(r.err).toContain("service 'service': name '2fa' must be a DNS-1035 label");
   });
+});
+
+test('npm run synth (a bundle) maps the error back to the construct and the line the user wrote', () => {
+  const outdir = path.join(tempDir('synth-bundle'), 'dist');
+  const r = spawnSync(process.execPath, ['scripts/run.js', 'test/fixtures/synth/misspelt-prop.ts', outdir], { cwd: path.join(__dirname, '..', '..'), encoding: 'utf8' });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain("synth failed: shop/api (WebService, test/fixtures/synth/misspelt-prop.ts:17): web service 'api': prop 'ingresHost' is unknown; did you mean 'ingressHost'?");
+  expect(fs.existsSync(outdir)).toBe(false);
 });

@@ -6,22 +6,42 @@
  * constructor was running (the outermost `new X` of a construct class is the
  * one the app wrote) and which line of the user's code called it.
  */
+import * as fs from 'fs';
+import { SourceMap } from 'module';
 import * as path from 'path';
+import { fileURLToPath } from 'url';
 import { IConstruct } from 'constructs';
 
 interface Frame {
   readonly fn: string;
   readonly file: string;
   readonly line: number;
+  readonly column: number;
 }
 
 const LIB = path.resolve(__dirname, '..', '..');
+const maps = new Map<string, SourceMap | undefined>();
+
+/**
+ * `npm run synth` runs a bundle (scripts/run.js) with its source map beside it, not linked, so that nothing is
+ * parsed at start; an error maps its frames back to the project's files here.
+ */
+function original(frame: Frame): Frame {
+  if (!maps.has(frame.file)) {
+    const file = `${frame.file}.map`;
+    maps.set(frame.file, fs.existsSync(file) ? new SourceMap(JSON.parse(fs.readFileSync(file, 'utf8'))) : undefined);
+  }
+  const entry = maps.get(frame.file)?.findEntry(frame.line - 1, frame.column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
+  if (!entry?.originalSource || entry.originalLine === undefined) return frame;
+  const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : path.resolve(path.dirname(frame.file), entry.originalSource);
+  return { fn: frame.fn, file: source, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
+}
 
 function frames(stack: string): Frame[] {
   const out: Frame[] = [];
   for (const line of stack.split('\n')) {
-    const m = /^\s+at (?:(.*?) \()?(.+?):(\d+):\d+\)?$/.exec(line);
-    if (m) out.push({ fn: m[1] ?? '', file: m[2], line: Number(m[3]) });
+    const m = /^\s+at (?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/.exec(line);
+    if (m) out.push(original({ fn: m[1] ?? '', file: m[2], line: Number(m[3]), column: Number(m[4]) }));
   }
   return out;
 }
