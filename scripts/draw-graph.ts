@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Command, CommanderError } from 'commander';
 import { catalogue } from '../apps/catalogue';
 import { Environment } from '../lib/building-blocks/environment';
 import { loadSvgRenderer } from '../lib/tooling/graph/render';
@@ -25,8 +26,18 @@ async function main(root: string): Promise<void> {
 }
 
 if (require.main === module) {
-  main(path.resolve(__dirname, '..')).catch((err) => {
-    console.error(`graph failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
-  });
+  const program = new Command()
+    .name('npm run graph --')
+    .description(`Redraw ${DOCS_GRAPH}, the picture of the catalogue (env local) that the README shows. Every synth also draws <outdir>/graph.svg.`)
+    .exitOverride();
+  try {
+    program.parse();
+    main(path.resolve(__dirname, '..')).catch((err) => {
+      console.error(`graph failed: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    });
+  } catch (err) {
+    // --help and unknown options: commander has printed what to do; nothing is drawn.
+    process.exitCode = err instanceof CommanderError ? err.exitCode : 1;
+  }
 }

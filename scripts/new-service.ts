@@ -62,7 +62,7 @@ export const ${variable}: AppDefinition = {
       image: ContainerImage.of('${image}', { uid: ${uid} }),
       port: ${port},
       healthPath: '${health}',
-      ingressHost: { local: '${name}.localtest.me', production: '${name}.example.com' },
+      ingressHost: \`${name}.\${env.config.baseDomain}\`,
     });
     // Connect to other services by object, e.g. \`web.connectTo(cache)\`; see apps/orders/app.ts.
     return chart;
@@ -73,11 +73,12 @@ export const ${variable}: AppDefinition = {
 
 function testSource(name: string, variable: string): string {
   return `import { ${variable} } from '../../apps/${name}/app';
-import { Environment } from '../../lib/building-blocks/environment';
+import { environments } from '../../environments';
 import { assertGatePasses, assertRestricted, assertSelectorsMatch, find, synthApp } from '../../lib/testing';
 
+// Every environment of the project (environments.ts), so an added one is tested here too.
 describe('${name} app', () => {
-  test.each(Environment.all().map((env) => [env.name, env] as const))('%s passes the gate, with restricted pods and selectors that meet them', (_name, env) => {
+  test.each(environments.all().map((env) => [env.name, env] as const))('%s passes the gate, with restricted pods and selectors that meet them', (_name, env) => {
     const records = synthApp(${variable}, env);
     assertGatePasses(records, env);
     assertRestricted(records);
@@ -85,7 +86,7 @@ describe('${name} app', () => {
   });
 
   test('the replicas follow the environment', () => {
-    for (const env of Environment.all()) {
+    for (const env of environments.all()) {
       expect(find(synthApp(${variable}, env), 'Deployment', '${name}').spec.replicas).toBe(env.pick({ local: 1, production: 3 }));
     }
   });
@@ -97,10 +98,10 @@ function readme(name: string, image: string, port: number, health: string): stri
   return `# ${name}
 
 Scaffolded by \`npm run new\`: a \`WebService\` running \`${image}\` on port ${port}, with probes on \`${health}\`,
-a Service on port 80, an Ingress (\`${name}.localtest.me\` locally, \`${name}.example.com\` in production), 1 replica
+a Service on port 80, an Ingress (\`${name}.<baseDomain>\` of each environment in \`environments.ts\`), 1 replica
 locally and 3 with a PodDisruptionBudget and spread in production, and a NetworkPolicy that admits only the ingress
 controller. Edit \`app.ts\`: env, config files, resources, autoscaling, \`connectTo(...)\` and migrations are props and
-methods of \`WebService\` (see \`lib/web-service.ts\` and \`apps/orders/\`).
+methods of \`WebService\` (see \`lib/workloads/web-service.ts\` and \`apps/orders/\`).
 
 \`\`\`sh
 npm run synth -- --only ${name} && kubectl apply -f dist/${name}.yaml

@@ -1,5 +1,6 @@
-/** `npm run plan`: what an apply of the current code would change; see lib/plan/cli.ts. */
+/** `npm run plan`: what an apply of the current code would change; see lib/tooling/plan/cli.ts. */
 import { catalogue } from '../apps/catalogue';
+import { environments } from '../environments';
 import { runPlanCli } from '../lib/tooling/plan/cli';
 
-process.exitCode = runPlanCli(catalogue);
+process.exitCode = runPlanCli(catalogue, process.argv, process.cwd(), environments);

@@ -60,12 +60,27 @@ export const PRODUCTION_SECRETS: Readonly<Record<string, string>> = {
   ROCKETCHAT_ADMIN_SECRET: 'rocketchat-admin',
 };
 
-/** The whole catalogue; production needs the names of the Secrets an operator would have created. */
+/**
+ * The whole catalogue, as an operator would synthesise it: the catalogue's Secrets (PRODUCTION_SECRETS), and wherever
+ * an environment needs the name of another Secret created out of band (`set X to the name of an existing Secret`),
+ * one is given, for every such variable the apps ask for (a MongoDB you added), so an app added with `npm run new`
+ * needs no change here.
+ */
 export function synthCatalogue(catalogue: readonly AppDefinition[], env: Environment): ManifestRecord[] {
-  Object.assign(process.env, PRODUCTION_SECRETS);
+  const set = Object.keys(PRODUCTION_SECRETS).filter((v) => process.env[v] === undefined);
+  for (const v of set) process.env[v] = PRODUCTION_SECRETS[v];
   try {
-    return synthApps(catalogue, env);
+    for (;;) {
+      try {
+        return synthApps(catalogue, env);
+      } catch (err) {
+        const variable = /set ([A-Z][A-Z0-9_]*) to the name of an existing Secret/.exec(err instanceof Error ? err.message : '')?.[1];
+        if (!variable || set.includes(variable) || process.env[variable] !== undefined) throw err;
+        process.env[variable] = variable.toLowerCase().replace(/_secret$/, '').replace(/_/g, '-') + '-credentials';
+        set.push(variable);
+      }
+    }
   } finally {
-    for (const name of Object.keys(PRODUCTION_SECRETS)) delete process.env[name];
+    for (const variable of set) delete process.env[variable];
   }
 }

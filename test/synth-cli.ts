@@ -9,6 +9,7 @@ import { AppChart } from '../lib/building-blocks/app-chart';
 import { AppDefinition } from '../lib/building-blocks/app-definition';
 import { Environment } from '../lib/building-blocks/environment';
 import { runSynthCli } from '../lib/tooling/synth/cli';
+import { OUTPUT_MARKER } from '../lib/tooling/synth/write';
 import { tempDir } from './helpers';
 
 /** An app whose chart `build` fills; a valid companion construct is created first, so a wrong blame would show. */
@@ -33,6 +34,8 @@ export async function synthFails(apps: readonly AppDefinition[], ...args: string
   const outdir = path.join(tempDir('synth-errors'), 'dist');
   fs.mkdirSync(outdir, { recursive: true });
   fs.writeFileSync(path.join(outdir, 'previous.yaml'), 'kind: ConfigMap\n');
+  // The marker of a folder the synth made: without it, the synth refuses the folder before building anything.
+  fs.writeFileSync(path.join(outdir, OUTPUT_MARKER), '');
   const before = snapshot(outdir);
   const out: string[] = [];
   const err: string[] = [];

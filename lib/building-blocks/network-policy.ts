@@ -7,12 +7,19 @@ import { Construct } from 'constructs';
 import { Lazy } from 'cdk8s';
 import * as k8s from '../../imports/k8s';
 import { Check, checkProps } from './check-props';
+import { ANNOTATION } from '../vocabulary/annotations';
+import type { ClusterNetwork } from './environment';
 
 /** Pods a policy rule can name. */
 export interface NetworkPeer {
   /** Human-readable, for errors and the graph. */
   readonly description: string;
   readonly rule: k8s.NetworkPolicyPeer;
+  /**
+   * For an address block: what it is (e.g. 'Kubernetes API'), recorded on the policy for the graph.
+   * @default - unnamed: the graph shows the addresses only
+   */
+  readonly addressName?: string;
 }
 
 export interface PortSpec {
@@ -42,9 +49,21 @@ export class NetworkPeers {
     return { description: `namespace ${namespace}`, rule: { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } } } };
   }
 
-  /** Addresses outside the cluster, e.g. a managed database. */
-  public static cidr(cidr: string, except: readonly string[] = []): NetworkPeer {
-    return { description: `network ${cidr}`, rule: { ipBlock: { cidr, except: except.length > 0 ? [...except] : undefined } } };
+  /**
+   * Addresses outside the cluster, e.g. a managed database; `name` says what they are, in the graph.
+   * @param name @default - the graph shows the addresses only
+   */
+  public static cidr(cidr: string, except: readonly string[] = [], name?: string): NetworkPeer {
+    return { description: name ? `${name} (${cidr})` : `network ${cidr}`, rule: { ipBlock: { cidr, except: except.length > 0 ? [...except] : undefined } }, addressName: name };
+  }
+
+  /**
+   * Every IPv4 address except the cluster's own (pods, services, nodes): for a workload that calls services on the
+   * internet (webhooks, OAuth) without reaching into the cluster around its policies.
+   */
+  public static internet(cluster: ClusterNetwork): NetworkPeer {
+    const except = [...new Set([...cluster.podCidrs, ...cluster.serviceCidrs, ...cluster.nodeCidrs])].filter((c) => !c.includes(':'));
+    return NetworkPeers.cidr('0.0.0.0/0', except, 'the internet, not the cluster');
   }
 }
 
@@ -64,6 +83,8 @@ export interface WorkloadNetworkPolicyProps {
 export class WorkloadNetworkPolicy extends Construct {
   private readonly ingress: Rule[] = [];
   private readonly egress: Rule[] = [];
+  private readonly resource: k8s.KubeNetworkPolicy;
+  private named = false;
 
   public constructor(scope: Construct, id: string, props: WorkloadNetworkPolicyProps) {
     super(scope, id);
@@ -73,7 +94,7 @@ export class WorkloadNetworkPolicy extends Construct {
       labels: Check.required(Check.stringRecord),
       podSelector: Check.required(Check.stringRecord),
     });
-    new k8s.KubeNetworkPolicy(this, 'resource', {
+    this.resource = new k8s.KubeNetworkPolicy(this, 'resource', {
       metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels } },
       spec: {
         podSelector: { matchLabels: { ...props.podSelector } },
@@ -86,10 +107,25 @@ export class WorkloadNetworkPolicy extends Construct {
 
   public allowIngress(peer: NetworkPeer, ports: readonly PortSpec[]): void {
     addRule(this.ingress, peer, ports);
+    this.nameAddresses(peer);
   }
 
   public allowEgress(peer: NetworkPeer, ports: readonly PortSpec[]): void {
     addRule(this.egress, peer, ports);
+    this.nameAddresses(peer);
+  }
+
+  /** The first named address block adds the annotation; its value is produced at synth, from every named rule. */
+  private nameAddresses(peer: NetworkPeer): void {
+    if (this.named || !peer.addressName || !peer.rule.ipBlock) return;
+    this.named = true;
+    this.resource.metadata.addAnnotation(ANNOTATION.addressNames, Lazy.any({ produce: () => JSON.stringify(this.addressNames()) }));
+  }
+
+  /** Names of the address blocks the rules allow, for the graph. */
+  private addressNames(): Record<string, string> {
+    const named = [...this.ingress, ...this.egress].filter((r) => r.peer.addressName && r.peer.rule.ipBlock);
+    return Object.fromEntries(named.map((r) => [r.peer.rule.ipBlock!.cidr, r.peer.addressName!]).sort(([a], [b]) => (a < b ? -1 : 1)));
   }
 
   /** Rules as plain data, for the graph and tests. */

@@ -67,7 +67,7 @@ export function buildServiceContainer(scope: Construct, name: string, props: Ser
       command: props.command,
       args: props.args,
       env: props.env,
-      resources: props.resources ?? env.pick<ResourcePreset | Resources>({ local: ResourcePreset.SMALL, production: ResourcePreset.MEDIUM }),
+      resources: props.resources ?? env.pick({ local: ResourcePreset.SMALL, production: ResourcePreset.MEDIUM }),
       mounts,
       writablePaths,
     },

@@ -327,10 +327,13 @@ export class Workload extends Construct {
     this.networkPolicy.allowIngress(peer, ports);
   }
 
-  /** Lets these pods call the Kubernetes API (see the environment's apiServer). */
+  /**
+   * Lets these pods call the Kubernetes API: only its endpoints and ports, as the environment lists them
+   * (NetworkPolicy sees the endpoints after the `kubernetes` Service is resolved, not 10.96.0.1:443).
+   */
   public allowApiServer(): void {
     const api = this.env.config.apiServer;
-    for (const cidr of api.cidrs) this.networkPolicy.allowEgress(NetworkPeers.cidr(cidr), api.ports.map((port) => ({ port })));
+    for (const cidr of api.cidrs) this.networkPolicy.allowEgress(NetworkPeers.cidr(cidr, [], 'Kubernetes API'), api.ports.map((port) => ({ port })));
   }
 
   /** Lets these pods reach something outside the catalogue (an external database, the Kubernetes API). */

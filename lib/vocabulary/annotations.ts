@@ -10,6 +10,8 @@ export const ANNOTATION = {
   externalRefs: 'shipshape.dev/external-refs',
   /** On a Namespace that lowers its Pod Security level: why it must. */
   podSecurityReason: 'shipshape.dev/pod-security-reason',
+  /** On a NetworkPolicy: what its ipBlock peers are, as JSON `{ "<cidr>": "<name>" }` (e.g. the Kubernetes API), for the graph. */
+  addressNames: 'shipshape.dev/address-names',
   /** On a development Secret: a warning that its values are not secret. */
   developmentOnly: 'shipshape.dev/development-only',
 } as const;

@@ -1,45 +1,42 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { copyProject, ROOT, runTs } from '../support/project-copy';
 
-const ROOT = path.resolve(__dirname, '../..');
-
-/** A temporary copy of the project (sources only, node_modules linked), as a user's clone would be. */
-function copyProject(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-new-'));
-  for (const entry of ['main.ts', 'package.json', 'tsconfig.json', 'lib', 'apps', 'imports', 'schemas', 'scripts', 'test', 'docs']) {
-    fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
-  }
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  return dir;
+/**
+ * A name no app of this checkout has: after following the README (`npm run new -- billing-api ...`), a user's clone
+ * holds apps/billing-api, and the test must not clash with it.
+ */
+function freshName(): string {
+  for (let i = 1; ; i++) if (!fs.existsSync(path.join(ROOT, 'apps', `scaffold-check-${i}`))) return `scaffold-check-${i}`;
 }
 
-const run = (cwd: string, ...args: string[]) => spawnSync('node', ['--require', 'tsx/cjs', ...args], { cwd, encoding: 'utf8' });
+const run = runTs;
+const NAME = freshName();
+const VARIABLE = NAME.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 describe('npm run new', () => {
-  const dir = copyProject();
+  const dir = copyProject('new');
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test('creates the app, its README and test, registers it, and the synth validates it as generated', () => {
-    const r = run(dir, 'scripts/new-service.ts', 'billing-api', '--image', 'ghcr.io/acme/billing:2.0.1', '--port', '8080', '--uid', '1000');
+    const r = run(dir, 'scripts/new-service.ts', NAME, '--image', 'ghcr.io/acme/billing:2.0.1', '--port', '8080', '--uid', '1000');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    for (const f of ['apps/billing-api/app.ts', 'apps/billing-api/README.md', 'test/apps/billing-api.test.ts']) expect(fs.existsSync(path.join(dir, f))).toBe(true);
+    for (const f of [`apps/${NAME}/app.ts`, `apps/${NAME}/README.md`, `test/apps/${NAME}.test.ts`]) expect(fs.existsSync(path.join(dir, f))).toBe(true);
     expect(r.stdout).toContain('docs/graph.svg (redrawn)');
-    expect(fs.readFileSync(path.join(dir, 'docs', 'graph.svg'), 'utf8')).toContain('Deployment billing&#45;api');
-    expect(fs.readFileSync(path.join(dir, 'apps', 'catalogue.ts'), 'utf8')).toMatch(/import \{ billingApi \} from '.\/billing-api\/app';[\s\S]*= \[.*, billingApi\];/);
+    expect(fs.readFileSync(path.join(dir, 'docs', 'graph.svg'), 'utf8')).toContain(`Deployment ${NAME.replace(/-/g, '&#45;')}`);
+    expect(fs.readFileSync(path.join(dir, 'apps', 'catalogue.ts'), 'utf8')).toMatch(new RegExp(`import \\{ ${VARIABLE} \\} from './${NAME}/app';[\\s\\S]*= \\[.*, ${VARIABLE}\\];`));
     for (const env of ['local', 'production']) {
-      const synth = run(dir, 'main.ts', '--only', 'billing-api', '--env', env, '--outdir', path.join(dir, `dist-${env}`));
+      const synth = run(dir, 'main.ts', '--only', NAME, '--env', env, '--outdir', path.join(dir, `dist-${env}`));
       expect(synth.stderr).toBe('');
-      expect(synth.stdout).toContain("synthesised 1 app(s) for env '" + env + "': billing-api");
+      expect(synth.stdout).toContain(`synthesised 1 app(s) for env '${env}': ${NAME}`);
     }
   });
 
   test('refuses to overwrite, and rejects bad names, ports and images with a clear message', () => {
-    const again = run(dir, 'scripts/new-service.ts', 'billing-api', '--image', 'ghcr.io/acme/billing:2.0.1', '--port', '8080');
+    const again = run(dir, 'scripts/new-service.ts', NAME, '--image', 'ghcr.io/acme/billing:2.0.1', '--port', '8080');
     expect(again.status).toBe(1);
-    expect(again.stderr).toContain('new service: apps/billing-api already exists; choose another name or remove it first');
+    expect(again.stderr).toContain(`new service: apps/${NAME} already exists; choose another name or remove it first`);
     const bad = run(dir, 'scripts/new-service.ts', 'Billing_API', '--image', 'ghcr.io/acme/billing:2.0.1', '--port', '8080');
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain("new service: name 'Billing_API'");

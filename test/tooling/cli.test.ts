@@ -13,6 +13,8 @@ async function captured(fn: () => Promise<void>): Promise<{ out: string; err: st
   const log = jest.spyOn(console, 'log').mockImplementation((s) => void out.push(String(s)));
   const error = jest.spyOn(console, 'error').mockImplementation((s) => void err.push(String(s)));
   const write = jest.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+  // commander prints --help to stdout: captured, so `npm test` prints no stray help text.
+  const writeOut = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
   process.exitCode = undefined;
   try {
     await fn();
@@ -21,6 +23,7 @@ async function captured(fn: () => Promise<void>): Promise<{ out: string; err: st
     log.mockRestore();
     error.mockRestore();
     write.mockRestore();
+    writeOut.mockRestore();
     process.exitCode = undefined;
   }
 }
@@ -36,7 +39,7 @@ describe('synth CLI', () => {
     expect(r.out).toMatch(/objects: 10 \(ConfigMap 1, Namespace 1, NetworkPolicy 3, PodDisruptionBudget 1, Service 2, ServiceAccount 1, StatefulSet 1\)/);
     expect(r.out).toMatch(/KUBECTL_APPLYSET=true kubectl apply -n memcached --prune --applyset=configmaps\/memcached-applyset -f \S+\/memcached.yaml/);
     expect(r.out).toMatch(/time: \d+ ms/);
-    expect(fs.readdirSync(outdir).sort()).toEqual(['Kustomization', 'graph.dot', 'graph.svg', 'memcached.yaml']);
+    expect(fs.readdirSync(outdir).sort()).toEqual(['.shipshape-dist', 'Kustomization', 'graph.dot', 'graph.svg', 'memcached.yaml']);
     expect(fs.readFileSync(path.join(outdir, 'graph.svg'), 'utf8')).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*StatefulSet memcached/);
     expect(fs.readFileSync(path.join(outdir, 'Kustomization'), 'utf8')).not.toContain('graph');
   });
@@ -54,6 +57,9 @@ describe('synth CLI', () => {
   test('--help lists the options', async () => {
     const r = await captured(() => runSynthCli([memcached], ['node', 'main.ts', '--help']));
     expect(r.code).toBe(0);
+    expect(r.out).toContain('Usage: npm run synth -- [options]');
+    expect(r.out).toMatch(/--outdir <dir> +output folder/);
+    expect(r.err).toBe('');
   });
 });
 

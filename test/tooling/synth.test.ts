@@ -41,7 +41,7 @@ describe('synth pipeline', () => {
     synthesize({ env: Environment.PRODUCTION, apps: [memcached], outdir: a, renderSvg: await loadSvgRenderer() });
     synthesize({ env: Environment.PRODUCTION, apps: [memcached], outdir: b, renderSvg: await loadSvgRenderer() });
     expect(readTree(a)).toEqual(readTree(b));
-    expect(Object.keys(readTree(a))).toEqual(['Kustomization', 'graph.dot', 'graph.svg', 'memcached.yaml']);
+    expect(Object.keys(readTree(a))).toEqual(['.shipshape-dist', 'Kustomization', 'graph.dot', 'graph.svg', 'memcached.yaml']);
     const kinds = [...readTree(a)['memcached.yaml'].matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]);
     expect(kinds[0]).toBe('Namespace');
     expect(kinds.indexOf('ServiceAccount')).toBeLessThan(kinds.indexOf('StatefulSet'));

@@ -5,6 +5,7 @@
  * the NetworkPolicies let connect, as edges. DNS egress, which every
  * namespace allows, is left out.
  */
+import { ANNOTATION } from '../../vocabulary/annotations';
 import { isApplySetParent } from '../manifest/applyset';
 import { Manifest, ManifestRecord } from '../manifest/manifest';
 import { namespaceLevel } from '../validation/pod-security';
@@ -128,6 +129,18 @@ export function buildGraph(records: readonly ManifestRecord[]): SystemGraph {
   };
 }
 
+/** What a policy's address blocks are, from the annotation constructs write (absent on YAML of others). */
+function addressNames(policy: any): Record<string, string> {
+  const raw = policy.metadata?.annotations?.[ANNOTATION.addressNames];
+  if (typeof raw !== 'string') return {};
+  try {
+    const parsed = JSON.parse(raw);
+    return parsed && typeof parsed === 'object' ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
 /** Connections the NetworkPolicies allow: egress of one side matched with ingress of the other. */
 function addPolicyEdges(
   records: readonly ManifestRecord[],
@@ -138,8 +151,12 @@ function addPolicyEdges(
   addEdge: (e: GraphEdge) => void,
 ): void {
   const policies = records.filter((r) => r.manifest.kind === 'NetworkPolicy').map((r) => r.manifest as any);
-  const peer = (policyNs: string, p: any): Peer => {
-    if (p.ipBlock) return { pods: [], outside: `addresses ${p.ipBlock.cidr}` };
+  const peer = (policyNs: string, p: any, names: Record<string, string>): Peer => {
+    if (p.ipBlock) {
+      const except = p.ipBlock.except?.length ? ` except ${p.ipBlock.except.join(', ')}` : '';
+      const name = names[p.ipBlock.cidr];
+      return { pods: [], outside: name ? `${name}: ${p.ipBlock.cidr}${except}` : `addresses ${p.ipBlock.cidr}${except}` };
+    }
     const nsLabels = p.namespaceSelector?.matchLabels ?? {};
     const named = nsLabels['kubernetes.io/metadata.name'];
     const inNamespaces = p.namespaceSelector === undefined ? [policyNs] : named ? [named] : Object.keys(nsLabels).length === 0 ? namespaces : [];
@@ -152,6 +169,7 @@ function addPolicyEdges(
   const ingressGuarded = new Set<string>();
   for (const np of policies) {
     const ns = namespaceOf(np);
+    const names = addressNames(np);
     const selected = index.matching(ns, np.spec?.podSelector ?? {});
     const types: string[] = np.spec?.policyTypes ?? ['Ingress'];
     if (types.includes('Ingress')) for (const w of selected) ingressGuarded.add(workloadId(w));
@@ -164,7 +182,7 @@ function addPolicyEdges(
       for (const rule of rules) {
         if (!inbound && (rule.ports ?? []).length > 0 && rule.ports.every((p: any) => p.port === 53)) continue;
         const label = ports(rule.ports) || 'any port';
-        for (const other of (rule[peers] ?? [{ ipBlock: { cidr: '0.0.0.0/0' } }]).map((p: any) => peer(ns, p))) {
+        for (const other of (rule[peers] ?? [{ ipBlock: { cidr: '0.0.0.0/0' } }]).map((p: any) => peer(ns, p, names))) {
           for (const w of selected) {
             for (const o of other.pods) pairs.set(inbound ? `${workloadId(o)}|${workloadId(w)}` : `${workloadId(w)}|${workloadId(o)}`, label);
             if (!other.outside) continue;

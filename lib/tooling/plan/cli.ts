@@ -9,7 +9,7 @@ import { Command, CommanderError } from 'commander';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Environment } from '../../building-blocks/environment';
+import { Environment, Environments } from '../../building-blocks/environment';
 import { AppDefinition } from '../../building-blocks/app-definition';
 import { withDependencies } from '../synth/catalogue';
 import { selectApps } from '../synth/cli';
@@ -67,11 +67,17 @@ export function synthAtRef(root: string, ref: string, env: Environment): Manifes
 }
 
 /** Runs the plan; returns the exit code and prints the report. */
-export function runPlanCli(catalogue: readonly AppDefinition[], argv: readonly string[] = process.argv, root = process.cwd()): number {
+export function runPlanCli(
+  catalogue: readonly AppDefinition[],
+  argv: readonly string[] = process.argv,
+  root = process.cwd(),
+  /** The project's environments (its environments.ts). */
+  environments: Environments = Environments.DEFAULT,
+): number {
   const program = new Command()
     .name('npm run plan --')
     .description('Show what applying the current code would change, and stop on changes the API server refuses or that risk data.')
-    .option('-e, --env <env>', `environment: ${Environment.all().map((e) => e.name).join(', ')} (default: the one dist/ was synthesised for)`)
+    .option('-e, --env <env>', `environment: ${environments.all().map((e) => e.name).join(', ')} (default: the one dist/ was synthesised for)`)
     .option('-o, --only <apps>', `comma-separated apps: ${catalogue.map((a) => a.name).join(', ')}`)
     .option('--against <ref>', 'compare with the synth of this git ref instead of dist/')
     .option('--dist <dir>', 'the synthesised folder to compare with', 'dist')
@@ -87,7 +93,7 @@ export function runPlanCli(catalogue: readonly AppDefinition[], argv: readonly s
     const distDir = path.resolve(root, opts.dist);
     const existing = !opts.against && fs.existsSync(distDir) ? loadManifests(distDir) : [];
     const distEnv = environmentOf(existing);
-    const env = Environment.byName(opts.env ?? distEnv ?? Environment.DEFAULT.name);
+    const env = environments.byName(opts.env ?? distEnv ?? environments.default.name);
     const before = (opts.against ? synthAtRef(root, opts.against, env) : existing).filter((r) => names.has(appOf(r)));
     const after = synthToFolder(env, apps);
     const from = opts.against ? `the synth of ${opts.against}` : fs.existsSync(distDir) ? opts.dist : `${opts.dist} (absent: everything is new)`;

@@ -7,7 +7,7 @@
 import { applyCommandLine, groupKind, isApplySetParent, PARENT_DATA } from '../manifest/applyset';
 import { describe, Manifest, ManifestRecord } from '../manifest/manifest';
 import { namespaceOf, pushTo } from '../manifest/pods';
-import { diffManifests, FieldChange, formatChange } from './diff';
+import { diffManifests, FieldChange, formatChange, formatValue } from './diff';
 import { APPLY, APPLY_NO_PRUNE, refusal } from './immutable';
 import { changeRisks, removalRisks, Risk } from './risky';
 
@@ -19,11 +19,22 @@ export interface ObjectChange {
   readonly rollsPods: boolean;
 }
 
+/** The same version label change on many objects (an image bump), reported once instead of per object. */
+export interface VersionRelabel {
+  readonly before: string;
+  readonly after: string;
+  /** Objects whose only change is this label. */
+  readonly objects: string[];
+}
+
 export interface AppPlan {
   readonly app: string;
   readonly added: string[];
   readonly removed: string[];
+  /** Objects with changes beyond the version label (whose label lines are folded into `relabelled`). */
   readonly changed: ObjectChange[];
+  /** Version label changes, folded: one line per old → new pair. */
+  readonly relabelled: VersionRelabel[];
   readonly unchanged: number;
 }
 
@@ -46,6 +57,22 @@ export interface Plan {
 export interface PlanOptions {
   /** The output folder the apply commands name. @default 'dist' */
   readonly outdir?: string;
+}
+
+/** `app.kubernetes.io/version` at any level (the object, a pod template, a claim template), as diff paths name it. */
+const VERSION_LABEL_PATH = /(^|\.)labels\["app\.kubernetes\.io\/version"\]$/;
+
+/** Takes the version label changes out of `changes`, recording each old → new pair in `relabelled`. */
+function foldVersionLabels(object: string, changes: FieldChange[], relabelled: VersionRelabel[]): FieldChange[] {
+  const rest = changes.filter((c) => !VERSION_LABEL_PATH.test(c.path));
+  const labels = changes.filter((c) => VERSION_LABEL_PATH.test(c.path));
+  for (const pair of new Set(labels.map((c) => `${String(c.before ?? '(none)')}\u0000${String(c.after ?? '(none)')}`))) {
+    const [before, after] = pair.split('\u0000');
+    let entry = relabelled.find((r) => r.before === before && r.after === after);
+    if (!entry) relabelled.push((entry = { before, after, objects: [] }));
+    if (rest.length === 0) entry.objects.push(object);
+  }
+  return rest;
 }
 
 function identity(m: Manifest): string {
@@ -83,6 +110,7 @@ function planApp(plan: Plan, app: string, was: readonly ManifestRecord[], now: r
   const fill = (steps: string[]) => steps.map((s) => (s === APPLY ? apply : s === APPLY_NO_PRUNE ? `kubectl apply -f ${file}` : s));
   const added: string[] = [];
   const changed: ObjectChange[] = [];
+  const relabelled: VersionRelabel[] = [];
   const risks: Risk[] = [];
   let unchanged = 0;
   for (const r of now) {
@@ -97,7 +125,8 @@ function planApp(plan: Plan, app: string, was: readonly ManifestRecord[], now: r
       continue;
     }
     const object = describe(r.manifest);
-    changed.push({ object, kind: r.manifest.kind, changes, rollsPods: changes.some((c) => /^spec\.(template|jobTemplate)\b/.test(c.path)) });
+    const rest = foldVersionLabels(object, changes, relabelled);
+    if (rest.length > 0) changed.push({ object, kind: r.manifest.kind, changes: rest, rollsPods: changes.some((c) => /^spec\.(template|jobTemplate)\b/.test(c.path)) });
     const blocked = refusal({ before: old.manifest, after: r.manifest, changes });
     if (blocked) plan.refused.push({ app, object, fields: blocked.fields, reason: blocked.reason, steps: fill(blocked.steps) });
     risks.push(...changeRisks(old.manifest, r.manifest, all.after));
@@ -106,7 +135,7 @@ function planApp(plan: Plan, app: string, was: readonly ManifestRecord[], now: r
   if (now.length === 0) plan.risky.push(appGone(app, removed));
   else risks.push(...removalRisks(removed, all.before, all.after));
   plan.risky.push(...risks.map((r) => ({ app, object: r.object, fields: [], reason: r.reason, steps: fill(r.steps) })));
-  plan.apps.push({ app, added, removed: removed.map(describe), changed, unchanged });
+  plan.apps.push({ app, added, removed: removed.map(describe), changed, relabelled, unchanged });
 }
 
 /** An app whose file is gone is pruned by no apply: say how to remove it. */
@@ -134,6 +163,11 @@ export function planExitCode(plan: Plan, options: ExitOptions = {}): number {
   return 0;
 }
 
+/** Objects that change, including those whose only change is the folded version label. */
+function changedCount(a: AppPlan): number {
+  return a.changed.length + a.relabelled.reduce((n, r) => n + r.objects.length, 0);
+}
+
 function formatFlag(f: Flag): string[] {
   const lines = [`  ${f.object}${f.fields.length ? `: ${f.fields.join(', ')}` : ''}`, `    why: ${f.reason}`];
   f.steps.forEach((s, i) => lines.push(`    ${i === 0 ? 'do: ' : '    '}${s}`));
@@ -143,12 +177,16 @@ function formatFlag(f: Flag): string[] {
 export function formatPlan(plan: Plan, options: ExitOptions = {}): string {
   const lines: string[] = [];
   for (const a of plan.apps) {
-    const total = a.added.length + a.removed.length + a.changed.length;
+    const total = a.added.length + a.removed.length + changedCount(a);
     if (total === 0) {
       lines.push(`${a.app}: no change (${a.unchanged} object(s))`);
       continue;
     }
-    lines.push(`${a.app}: ${a.added.length} added, ${a.removed.length} removed, ${a.changed.length} changed, ${a.unchanged} unchanged`);
+    lines.push(`${a.app}: ${a.added.length} added, ${a.removed.length} removed, ${changedCount(a)} changed, ${a.unchanged} unchanged`);
+    for (const r of a.relabelled) {
+      const only = r.objects.length > 0 ? `; ${r.objects.length} object(s) change by this label alone: ${r.objects.join(', ')}` : '';
+      lines.push(`  ~ label app.kubernetes.io/version: ${formatValue(r.before)} → ${formatValue(r.after)} on every object that carries it${only}`);
+    }
     for (const o of a.added) lines.push(`  + ${o}`);
     for (const o of a.removed) lines.push(`  - ${o}   (pruned)`);
     for (const c of a.changed) {
@@ -165,7 +203,7 @@ export function formatPlan(plan: Plan, options: ExitOptions = {}): string {
     for (const f of plan.risky) lines.push(...formatFlag(f));
   }
   const count = (pick: (a: AppPlan) => number) => plan.apps.reduce((n, a) => n + pick(a), 0);
-  const changes = count((a) => a.added.length + a.removed.length + a.changed.length);
-  lines.push('', changes === 0 ? 'no changes' : `${count((a) => a.added.length)} to add, ${count((a) => a.changed.length)} to change, ${count((a) => a.removed.length)} to prune; ${plan.refused.length} refused, ${plan.risky.length} risky`);
+  const changes = count((a) => a.added.length + a.removed.length + changedCount(a));
+  lines.push('', changes === 0 ? 'no changes' : `${count((a) => a.added.length)} to add, ${count(changedCount)} to change, ${count((a) => a.removed.length)} to prune; ${plan.refused.length} refused, ${plan.risky.length} risky`);
   return lines.join('\n');
 }

@@ -3,7 +3,7 @@
  * argument parsing with commander, then the pipeline, then a short summary.
  */
 import { Command, CommanderError } from 'commander';
-import { Environment } from '../../building-blocks/environment';
+import { Environment, Environments } from '../../building-blocks/environment';
 import { loadSvgRenderer } from '../graph/render';
 import { applyCommandLine, isApplySetParent } from '../manifest/applyset';
 import { AppDefinition } from '../../building-blocks/app-definition';
@@ -35,6 +35,9 @@ export function summarize(result: SynthResult, env: Environment, apps: readonly 
   for (const e of result.validation.exemptions) lines.push(`pod security exemption: namespace '${e.namespace}' enforces '${e.level}': ${e.reason}`);
   for (const w of result.warnings) lines.push(`warning: ${w}`);
   for (const e of result.validation.externalRefs) lines.push(`external reference (create it before applying): ${e.ref}, used by ${e.usedBy}`);
+  if (result.dropped.length > 0) {
+    lines.push(`replaced ${outdir} as a whole: it no longer holds ${result.dropped.join(', ')} (synthesise without --only to write every app)`);
+  }
   if (!result.graph.drawn) lines.push(`graph: ${result.graph.nodes} nodes, too many to read as a picture, so only ${outdir}/graph.dot was written (use --only to draw fewer apps)`);
   const parents = result.records.filter((r) => isApplySetParent(r.manifest));
   if (parents.length > 0) {
@@ -45,7 +48,12 @@ export function summarize(result: SynthResult, env: Environment, apps: readonly 
   return lines.join('\n');
 }
 
-export async function runSynthCli(catalogue: readonly AppDefinition[], argv: readonly string[] = process.argv): Promise<void> {
+export async function runSynthCli(
+  catalogue: readonly AppDefinition[],
+  argv: readonly string[] = process.argv,
+  /** The project's environments (its environments.ts); the first is the default. */
+  environments: Environments = Environments.DEFAULT,
+): Promise<void> {
   const started = Date.now();
   const host = watchHost();
   const watching = argv.includes('--watch') || argv.includes('-w');
@@ -56,7 +64,7 @@ export async function runSynthCli(catalogue: readonly AppDefinition[], argv: rea
   const program = new Command()
     .name('npm run synth --')
     .description('Synthesise the catalogue to validated Kubernetes YAML, atomically.')
-    .option('-e, --env <env>', `environment: ${Environment.all().map((e) => e.name).join(', ')}`, Environment.DEFAULT.name)
+    .option('-e, --env <env>', `environment: ${environments.all().map((e) => e.name).join(', ')}`, environments.default.name)
     .option('-o, --only <apps>', `comma-separated apps to synthesise: ${catalogue.map((a) => a.name).join(', ')}`)
     .option('--outdir <dir>', 'output folder', process.env.CDK8S_OUTDIR ?? 'dist')
     .option('-q, --quiet', 'print nothing on success')
@@ -71,7 +79,7 @@ export async function runSynthCli(catalogue: readonly AppDefinition[], argv: rea
       await watchSynth({ root, entry: path.resolve(argv[1]), args: argv.slice(2).filter((a) => a !== '--watch' && a !== '-w') });
       return;
     }
-    const env = Environment.byName(opts.env);
+    const env = environments.byName(opts.env);
     const apps = withDependencies(selectApps(catalogue, opts.only));
     const result = helper
       ? await synthesizeWithHelper({ env, apps, outdir: opts.outdir }, helper)

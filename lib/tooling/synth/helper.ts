@@ -10,7 +10,7 @@ import { Worker } from 'worker_threads';
 import type { ManifestRecord } from '../manifest/manifest';
 import type { ValidationOptions, ValidationResult } from '../validation';
 import { StageClock } from './stages';
-import { buildRecords, MAX_DRAWN_NODES, rejectFindings, renderOutput, SynthOptions, SynthResult } from './synthesize';
+import { buildRecords, checkOutdir, MAX_DRAWN_NODES, rejectFindings, renderOutput, SynthOptions, SynthResult } from './synthesize';
 import { warningsOf } from '../../building-blocks/warnings';
 import { writeAtomically } from './write';
 
@@ -81,6 +81,7 @@ export class SynthHelper {
  */
 export async function synthesizeWithHelper(options: SynthOptions, helper: SynthHelper): Promise<SynthResult> {
   const clock = new StageClock();
+  checkOutdir(options.outdir);
   const { app, records } = buildRecords(options, clock);
   const gate = clock.time('validation (handing over)', () => helper.validate(records, { requireSpread: options.env.highAvailability }));
   gate.catch(() => undefined); // awaited below
@@ -91,6 +92,6 @@ export async function synthesizeWithHelper(options: SynthOptions, helper: SynthH
   const validation = await clock.timeAsync('waiting for the gate', () => gate);
   rejectFindings(validation);
   if (svg) files.set('graph.svg', await clock.timeAsync('waiting for the picture', () => svg));
-  if (options.outdir) clock.time('write', () => writeAtomically(options.outdir!, files));
-  return { records, files, validation, graph: { nodes: graph.nodes.length, drawn: draw }, warnings: warningsOf(app), stages: clock.times };
+  const dropped = options.outdir ? clock.time('write', () => writeAtomically(options.outdir!, files)) : [];
+  return { records, files, validation, graph: { nodes: graph.nodes.length, drawn: draw }, warnings: warningsOf(app), stages: clock.times, dropped };
 }

@@ -18,7 +18,7 @@ import { withDependencies } from './catalogue';
 import { collectManifests } from './collect';
 import { ManifestRecord } from '../manifest/manifest';
 import { StageClock } from './stages';
-import { renderFiles, renderKustomization, writeAtomically } from './write';
+import { refusalToReplace, renderFiles, renderKustomization, writeAtomically } from './write';
 
 export class SynthError extends Error {}
 
@@ -44,6 +44,8 @@ export interface SynthResult {
   readonly warnings: string[];
   /** Milliseconds per stage. */
   readonly stages: Readonly<Record<string, number>>;
+  /** Files the previous output folder held that this synth did not write (e.g. other apps' files after `--only`). */
+  readonly dropped: readonly string[];
 }
 
 /**
@@ -83,14 +85,22 @@ export function buildApps(env: Environment, apps: readonly AppDefinition[]): App
 
 export function synthesize(options: SynthOptions): SynthResult {
   const clock = new StageClock();
+  // Refused before any work, so that a wrong --outdir fails fast; writeAtomically checks again.
+  checkOutdir(options.outdir);
   const { app, records } = buildRecords(options, clock);
   const validation = clock.time('validation', () => validateManifests(records, { requireSpread: options.env.highAvailability }));
   rejectFindings(validation);
   const { files, graph, dot } = renderOutput(options, records, clock);
   const drawn = options.renderSvg !== undefined && graph.nodes.length <= MAX_DRAWN_NODES;
   if (drawn) files.set('graph.svg', clock.time('picture', () => options.renderSvg!(dot)));
-  if (options.outdir) clock.time('write', () => writeAtomically(options.outdir!, files));
-  return { records, files, validation, graph: { nodes: graph.nodes.length, drawn }, warnings: warningsOf(app), stages: clock.times };
+  const dropped = options.outdir ? clock.time('write', () => writeAtomically(options.outdir!, files)) : [];
+  return { records, files, validation, graph: { nodes: graph.nodes.length, drawn }, warnings: warningsOf(app), stages: clock.times, dropped };
+}
+
+/** Refuses an output folder the synth did not make (see refusalToReplace), before anything is built. */
+export function checkOutdir(outdir: string | undefined): void {
+  const refusal = outdir ? refusalToReplace(outdir) : undefined;
+  if (refusal) throw new SynthError(refusal);
 }
 
 /** The construct tree of the apps, resolved into plain manifests (the steps before the gate). */

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { dump } from 'js-yaml';
+import { dump, load } from 'js-yaml';
 import { ManifestRecord } from '../manifest/manifest';
 
 /**
@@ -41,7 +41,58 @@ export function renderKustomization(files: readonly string[]): string {
   return toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...files] });
 }
 
-export function writeAtomically(outdir: string, files: ReadonlyMap<string, string | Buffer>): void {
+/**
+ * The file that marks a folder as the synth's own: only a folder holding it (or an empty or missing one) is ever
+ * replaced. A dotfile without a manifest extension, so `kubectl apply -f dist` and kustomize ignore it.
+ */
+export const OUTPUT_MARKER = '.shipshape-dist';
+const MARKER_TEXT = 'written by `npm run synth`: this folder is replaced as a whole on every synth; keep nothing else here\n';
+
+/** Names the synth writes; a folder of only these with a matching Kustomization is a dist/ from before the marker. */
+const SYNTH_FILE = /^(Kustomization|graph\.dot|graph\.svg|[a-z0-9-]+\.yaml)$/;
+
+/**
+ * Why `outdir` must not be replaced, or undefined when it may be: it is missing, empty, holds the marker, or is a
+ * dist/ written before the marker existed (only synth file names, and a Kustomization listing exactly its YAML).
+ * Anything else may be someone's work (`--outdir .` once replaced a whole checkout), so it is refused.
+ */
+export function refusalToReplace(outdir: string): string | undefined {
+  const target = path.resolve(outdir);
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(target);
+  } catch {
+    return undefined;
+  }
+  const refuse = (why: string) => `refusing to write to ${outdir}: ${why}; the synth only replaces a folder it made (one holding ${OUTPUT_MARKER}) or an empty one. Choose a new or empty folder, e.g. --outdir dist, or move that folder away yourself`;
+  if (stat.isSymbolicLink()) return refuse('it is a symbolic link');
+  if (!stat.isDirectory()) return refuse('it is a file');
+  const entries = fs.readdirSync(target);
+  if (entries.length === 0 || entries.includes(OUTPUT_MARKER)) return undefined;
+  if (isLegacyOutput(target, entries)) return undefined;
+  const shown = entries.sort().slice(0, 5).join(', ') + (entries.length > 5 ? `, … (${entries.length} entries)` : '');
+  return refuse(`it is not empty (${shown}) and was not made by the synth`);
+}
+
+function isLegacyOutput(dir: string, entries: readonly string[]): boolean {
+  if (!entries.includes('Kustomization') || !entries.every((e) => SYNTH_FILE.test(e) && fs.lstatSync(path.join(dir, e)).isFile())) return false;
+  const yaml = entries.filter((e) => e.endsWith('.yaml')).sort();
+  let listed: unknown;
+  try {
+    listed = (load(fs.readFileSync(path.join(dir, 'Kustomization'), 'utf8')) as { resources?: unknown } | null)?.resources;
+  } catch {
+    return false;
+  }
+  return Array.isArray(listed) && [...listed].map(String).sort().join(',') === yaml.join(',');
+}
+
+/**
+ * Replaces `outdir` with `files` (and the marker) in one rename, after checking that it may be replaced.
+ * @returns the names of files the previous output held that the new one does not
+ */
+export function writeAtomically(outdir: string, files: ReadonlyMap<string, string | Buffer>): string[] {
+  const refusal = refusalToReplace(outdir);
+  if (refusal) throw new Error(refusal);
   const target = path.resolve(outdir);
   const parent = path.dirname(target);
   fs.mkdirSync(parent, { recursive: true });
@@ -49,7 +100,10 @@ export function writeAtomically(outdir: string, files: ReadonlyMap<string, strin
   fs.chmodSync(staging, 0o755);
   try {
     for (const [name, content] of files) fs.writeFileSync(path.join(staging, name), content);
-    const previous = fs.existsSync(target) ? `${staging}-previous` : undefined;
+    fs.writeFileSync(path.join(staging, OUTPUT_MARKER), MARKER_TEXT);
+    const exists = fs.existsSync(target);
+    const dropped = exists ? fs.readdirSync(target).filter((f) => f !== OUTPUT_MARKER && !files.has(f)).sort() : [];
+    const previous = exists ? `${staging}-previous` : undefined;
     if (previous) fs.renameSync(target, previous);
     try {
       fs.renameSync(staging, target);
@@ -58,6 +112,7 @@ export function writeAtomically(outdir: string, files: ReadonlyMap<string, strin
       throw err;
     }
     if (previous) fs.rmSync(previous, { recursive: true, force: true });
+    return dropped;
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw err;

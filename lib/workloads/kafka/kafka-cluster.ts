@@ -116,7 +116,7 @@ export class KafkaCluster extends Construct implements Connectable {
     const reserved = Object.keys(props.settings ?? {}).filter((k) => (RESERVED_SETTINGS as readonly string[]).includes(k));
     if (reserved.length > 0) throw new Error(`${owner}: settings ${reserved.join(', ')} follow from the topology and cannot be set; remove them`);
 
-    const brokerResources = resolveResources(owner, props.brokerResources ?? env.pick<ResourcePreset | Resources>({ local: ResourcePreset.MEDIUM.with({ memoryLimit: '1Gi' }), production: ResourcePreset.XLARGE }));
+    const brokerResources = resolveResources(owner, props.brokerResources ?? env.pick({ local: ResourcePreset.MEDIUM.with({ memoryLimit: '1Gi' }), production: ResourcePreset.XLARGE }));
     const controllerResources = resolveResources(owner, props.controllerResources ?? ResourcePreset.MEDIUM.with({ memoryLimit: '1Gi' }));
     const brokerStorage = props.storageSize ?? env.pick({ local: '2Gi', production: '50Gi' });
     const common = {

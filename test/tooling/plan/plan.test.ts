@@ -46,6 +46,12 @@ describe('plan fixtures', () => {
     expect(report).not.toMatch(/aHVudGVyMg|c3dvcmRmaXNo/);
   });
 
+  test('an image bump folds the version label into one line instead of one change per object', () => {
+    const report = formatPlan(makePlan(loadManifests(path.join(root, 'version-bump', 'before')), loadManifests(path.join(root, 'version-bump', 'after'))));
+    expect(report).not.toContain('labels["app.kubernetes.io/version"]');
+    expect(report.match(/app\.kubernetes\.io\/version/g)).toHaveLength(1);
+  });
+
   test('--allow-recreate and --allow-risky turn the exit code to 0, each for its own class only', () => {
     const refused = makePlan(loadManifests(path.join(root, 'statefulset-claim-grows', 'before')), loadManifests(path.join(root, 'statefulset-claim-grows', 'after')));
     expect(planExitCode(refused, { allowRisky: true })).toBe(2);
