@@ -4,10 +4,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { tempDir } from '../../helpers';
+import { PRODUCTION_SECRETS, tempDir } from '../../helpers';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
-const COPIED = ['main.ts', 'lib', 'apps', 'imports', 'schemas', 'scripts/run.js', 'package.json', 'package-lock.json', 'tsconfig.json'];
+const COPIED = ['main.ts', 'environments.ts', 'lib', 'apps', 'imports', 'schemas', 'scripts/run.js', 'package.json', 'package-lock.json', 'tsconfig.json'];
 
 export function copyProject(prefix: string): string {
   const dir = path.join(tempDir(prefix), 'project');
@@ -16,9 +16,9 @@ export function copyProject(prefix: string): string {
   return dir;
 }
 
-/** The environment of a synth run in `dir`: its own bundle cache, the production secret name set. */
+/** The environment of a synth run in `dir`: its own bundle cache, the names of the catalogue's production Secrets. */
 export function runEnv(dir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, SHIPSHAPE_RUN_CACHE: path.join(dir, '.run-cache'), ROCKETCHAT_MONGODB_SECRET: 'rocketchat-mongodb-credentials', ROCKETCHAT_ADMIN_SECRET: 'rocketchat-admin', ...extra };
+  return { ...process.env, SHIPSHAPE_RUN_CACHE: path.join(dir, '.run-cache'), ...PRODUCTION_SECRETS, ...extra };
 }
 
 /** Every file of a folder with its bytes. */
