@@ -216,12 +216,15 @@ export class Environment {
    * The value for this environment: the one under its name where given, else its tier's. The result is the union
    * of the values' types, so presets and explicit values mix without a type annotation.
    */
-  public pick<V extends PerEnvironment<unknown>>(values: V): V[keyof V] {
+  public pick<V extends PerEnvironment<unknown>>(values: V): V[keyof V];
+  /** As above, with the type given: `env.pick<ResourcePreset | Resources>({ ... })`. */
+  public pick<T>(values: PerEnvironment<T>): T;
+  public pick(values: PerEnvironment<unknown>): unknown {
     const unknown = Object.keys(values).filter((k) => k !== 'local' && k !== 'production' && !definedNames.has(k));
     if (unknown.length > 0) {
       throw new Error(`env.pick: ${unknown.map((k) => `'${k}'`).join(', ')} is no environment; known: ${[...definedNames].sort().join(', ')}`);
     }
-    return (Object.prototype.hasOwnProperty.call(values, this.name) ? values[this.name] : values[this.tier.name]) as V[keyof V];
+    return Object.prototype.hasOwnProperty.call(values, this.name) ? values[this.name] : values[this.tier.name];
   }
 }
 

@@ -47,6 +47,8 @@ describe('environments a project defines', () => {
     // Presets and explicit values mix without a type annotation (this line is type-checked by `npm test`).
     const resources: ResourcePreset | Resources = staging.pick({ local: ResourcePreset.SMALL, production: { cpuRequest: '250m', memoryRequest: '256Mi', memoryLimit: '512Mi' } });
     expect(resources).toEqual({ cpuRequest: '250m', memoryRequest: '256Mi', memoryLimit: '512Mi' });
+    // An explicit type argument, as code written before still does, keeps compiling.
+    expect(Environment.LOCAL.pick<ResourcePreset | Resources>({ local: ResourcePreset.SMALL, production: ResourcePreset.LARGE })).toBe(ResourcePreset.SMALL);
   });
 
   test('production tier needs its domain and API server; the whole internet and bad CIDRs are refused', () => {

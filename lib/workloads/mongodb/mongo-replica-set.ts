@@ -151,7 +151,7 @@ export class MongoReplicaSet extends Construct implements Connectable {
         throw new Error(`${owner}: database '${u.database}' for user '${u.username}' is not allowed; use letters, digits, '-' or '_' and not admin or local`);
       }
     }
-    const resources = resolveResources(owner, props.resources ?? env.pick<ResourcePreset | Resources>({ local: ResourcePreset.MEDIUM.with({ memoryLimit: '1Gi' }), production: ResourcePreset.XLARGE }));
+    const resources = resolveResources(owner, props.resources ?? env.pick({ local: ResourcePreset.MEDIUM.with({ memoryLimit: '1Gi' }), production: ResourcePreset.XLARGE }));
     const headlessName = `${instance}-headless`;
     const secretVariable = `${instance.toUpperCase().replace(/-/g, '_')}_SECRET`;
     this.credentials = (props.credentials ?? SecretSource.fromEnvironment(secretVariable)).bind(this, {
