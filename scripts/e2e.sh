@@ -44,8 +44,10 @@ k -n rocketchat wait --for=condition=complete job -l app.kubernetes.io/component
 k -n rocketchat rollout status deployment/rocketchat --timeout=15m
 k -n memcached rollout status statefulset/memcached --timeout=5m
 k -n kafka rollout status statefulset/kafka --timeout=10m
-k -n orders wait --for=condition=complete job -l app.kubernetes.io/component=topic --timeout=10m
+k -n kafka wait --for=condition=complete job -l app.kubernetes.io/component=topic --timeout=10m
+k -n kafka wait --for=condition=complete job -l app.kubernetes.io/component=user --timeout=10m
 k -n orders rollout status deployment/orders-api --timeout=10m
+k -n orders rollout status deployment/orders-audit --timeout=10m
 k -n logging rollout status daemonset/fluent-bit --timeout=5m
 
 echo "--- Rocket.Chat answers /health"
@@ -57,11 +59,28 @@ k -n rocketchat exec rocketchat-mongodb-0 -- bash -c 'mongosh --quiet --norc -u 
 echo "--- memcached stores and returns a key"
 k -n memcached exec memcached-0 -c memcached -- bash -c 'exec 3<>/dev/tcp/127.0.0.1/11211; printf "set e2e 0 60 2\r\nok\r\nget e2e\r\nquit\r\n" >&3; grep -q "^ok" <&3'
 
-echo "--- Kafka produces and consumes a message"
-k -n kafka exec kafka-0 -- bash -c 'export KAFKA_HEAP_OPTS=-Xmx128m; b=localhost:9092
-  /opt/kafka/bin/kafka-topics.sh --bootstrap-server $b --create --if-not-exists --topic e2e --partitions 1 --replication-factor 1
-  echo hello-e2e | /opt/kafka/bin/kafka-console-producer.sh --bootstrap-server $b --topic e2e
-  /opt/kafka/bin/kafka-console-consumer.sh --bootstrap-server $b --topic e2e --from-beginning --max-messages 1 --timeout-ms 30000 | grep -q hello-e2e'
+echo "--- Kafka: an authenticated client produces and consumes; no credentials, no access"
+# The client settings are the orders-api user's, from its Secret in the orders namespace (what connectTo gives the pods);
+# the topic 'orders' and the user's ACLs (Write on orders) were set by the kafka app's Jobs.
+pw=$(k -n orders get secret kafka-user-orders-api -o jsonpath='{.data.password}' | base64 -d)
+audit_pw=$(k -n orders get secret kafka-user-orders-audit -o jsonpath='{.data.password}' | base64 -d)
+k -n kafka exec kafka-0 -- env PW="$pw" AUDIT_PW="$audit_pw" bash -c 'set -euo pipefail; export KAFKA_HEAP_OPTS=-Xmx128m; b=localhost:9092
+  client() { printf "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"%s\" password=\"%s\";\n" "$1" "$2"; }
+  client orders-api "$PW" > /tmp/e2e-producer.properties
+  client orders-audit "$AUDIT_PW" > /tmp/e2e-consumer.properties
+  echo hello-e2e | /opt/kafka/bin/kafka-console-producer.sh --bootstrap-server $b --producer.config /tmp/e2e-producer.properties --topic orders
+  # The ACLs name the group orders-audit only: another group is refused.
+  if /opt/kafka/bin/kafka-console-consumer.sh --bootstrap-server $b --consumer.config /tmp/e2e-consumer.properties --group e2e-check --topic orders --from-beginning --max-messages 1 --timeout-ms 30000 2>/dev/null | grep -q hello-e2e; then
+    echo "e2e FAILED: orders-audit read with a group its ACLs do not name"; exit 1
+  fi
+  if echo anonymous | timeout 60 /opt/kafka/bin/kafka-console-producer.sh --bootstrap-server $b --topic orders --request-required-acks all 2>/dev/null; then echo "e2e FAILED: an unauthenticated producer was accepted"; exit 1; fi
+  rm -f /tmp/e2e-*.properties'
+echo "--- the orders consumer (orders-audit) stays Ready and is not restarted by its liveness check"
+sleep 120
+k -n orders rollout status deployment/orders-audit --timeout=1m
+restarts=$(k -n orders get pods -l app.kubernetes.io/instance=orders-audit -o jsonpath='{range .items[*]}{.status.containerStatuses[0].restartCount}{"\n"}{end}' | sort -n | tail -n 1)
+if [ "${restarts:-0}" -gt 0 ]; then echo "e2e FAILED: orders-audit restarted $restarts time(s)"; k -n orders describe pods -l app.kubernetes.io/instance=orders-audit | tail -n 20; exit 1; fi
+k -n orders logs deploy/orders-audit --tail=50 | grep -q hello-e2e || { echo "e2e FAILED: orders-audit did not consume the message"; exit 1; }
 
 echo "--- the backup CronJob runs once"
 k -n rocketchat create job e2e-backup --from=cronjob/rocketchat-mongodb-backup

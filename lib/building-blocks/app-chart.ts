@@ -67,6 +67,7 @@ export class AppChart extends Chart {
   public readonly description: string;
   public readonly version: string;
   public readonly podSecurity: PodSecurityExemption | undefined;
+  private readonly namespaceObject: k8s.KubeNamespace;
 
   public constructor(scope: Construct, id: string, props: AppChartProps) {
     checkProps<AppChartProps>(`app '${id}'`, props, {
@@ -102,7 +103,7 @@ export class AppChart extends Chart {
       throw new Error(`app '${id}': podSecurity level '${props.podSecurity.level.name}' needs a reason of a sentence; say why restricted cannot work`);
     }
     const level = props.podSecurity?.level ?? PodSecurityLevel.RESTRICTED;
-    new k8s.KubeNamespace(this, 'namespace', {
+    this.namespaceObject = new k8s.KubeNamespace(this, 'namespace', {
       metadata: {
         name: namespace,
         labels: {
@@ -114,6 +115,18 @@ export class AppChart extends Chart {
       },
     });
     namespaceBaselinePolicies(this, namespace, {});
+  }
+
+  /**
+   * Puts a label on the app's namespace, e.g. the one a server's NetworkPolicy admits client namespaces by, so that
+   * the server's file never lists its clients. A key set twice must keep its value.
+   */
+  public labelNamespace(key: string, value: string): void {
+    const existing = this.namespaceObject.metadata.getLabel(key);
+    if (existing !== undefined && existing !== value) {
+      throw new Error(`app '${this.appName}': namespace label ${key} is already '${existing}', cannot also be '${value}'; use another label key`);
+    }
+    this.namespaceObject.metadata.addLabel(key, value);
   }
 
   /** Recommended labels for an object of this app that is not part of a workload. */

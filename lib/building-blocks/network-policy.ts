@@ -44,6 +44,15 @@ export class NetworkPeers {
     return { description: `pods labelled ${label}=true`, rule: { namespaceSelector: {}, podSelector: { matchLabels: { [label]: 'true' } } } };
   }
 
+  /**
+   * Every pod of the namespaces carrying `label: "true"`: a server admits its clients' namespaces by a label their own
+   * app sets, so the server's policy never lists (or depends on) its clients. Only who may create or label namespaces
+   * can join; the server still authenticates each client.
+   */
+  public static labelledNamespaces(label: string): NetworkPeer {
+    return { description: `namespaces labelled ${label}=true`, rule: { namespaceSelector: { matchLabels: { [label]: 'true' } } } };
+  }
+
   /** Every pod of a namespace (e.g. the ingress controller's). */
   public static namespace(namespace: string): NetworkPeer {
     return { description: `namespace ${namespace}`, rule: { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } } } };

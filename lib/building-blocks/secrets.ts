@@ -38,6 +38,12 @@ export interface SecretRequest {
   readonly env: Environment;
   /** Labels for an object the source creates. */
   readonly labels: Readonly<Record<string, string>>;
+  /**
+   * What development values are derived from, for one credential kept in two namespaces (a server's and a client's
+   * copy), which must then hold the same value.
+   * @default - the namespace and the Secret's name
+   */
+  readonly developmentSeed?: string;
 }
 
 export type SecretOrigin = 'existing' | 'external-secret' | 'development';
@@ -202,7 +208,7 @@ class DevelopmentSecretSource extends SecretSource {
     // Derived, not random: the synth stays byte-identical, and the values are
     // labelled as not secret. They only ever exist in the local environment.
     const stringData = Object.fromEntries(
-      request.keys.filter((k) => !k.optional).map((k) => [k.key, createHash('sha256').update(`shipshape-development/${request.namespace}/${name}/${k.key}`).digest('hex').slice(0, 32)]),
+      request.keys.filter((k) => !k.optional).map((k) => [k.key, createHash('sha256').update(`shipshape-development/${request.developmentSeed ?? `${request.namespace}/${name}`}/${k.key}`).digest('hex').slice(0, 32)]),
     );
     new k8s.KubeSecret(scope, `${name}-development-secret`, {
       metadata: {

@@ -1,7 +1,10 @@
 /** Something a workload can connect to. */
 export interface Connectable {
-  /** The environment a client connects with (values, or references to Secrets). */
-  connectionEnv(options?: ConnectOptions): Record<string, EnvValue>;
+  /**
+   * The environment a client connects with (values, or references to Secrets). `client` is the workload that
+   * connects, so that a service can put what the client needs (e.g. its copy of credentials) in the client's own app.
+   */
+  connectionEnv(options?: ConnectOptions, client?: Workload): Record<string, EnvValue>;
   /** Lets `client` through the network policies of both sides. */
   allowClient(client: Workload): void;
 }
@@ -71,6 +74,16 @@ export interface StatefulOptions {
   readonly podManagementPolicy?: 'Parallel' | 'OrderedReady';
   /** @default - none */
   readonly volumeClaims?: readonly VolumeClaim[];
+  /** Seconds a new member must stay Ready before the rollout moves on to the next one. @default 0 */
+  readonly minReadySeconds?: number;
+}
+
+export interface ZoneSpread {
+  /**
+   * Zones that must exist before a second pod may share one (`minDomains`): with the default maxSkew 1 no zone
+   * then holds two pods while another zone holds none.
+   */
+  readonly minDomains: number;
 }
 
 export interface JobOptions {
@@ -137,6 +150,12 @@ export interface WorkloadProps {
   readonly maxUnavailable?: number;
   /** Spread pods across nodes (and zones where the environment says so). @default the environment's highAvailability */
   readonly spread?: boolean;
+  /**
+   * Where the environment spreads across zones: make it a hard rule (DoNotSchedule with minDomains) instead of best
+   * effort, for quorums and replicas pinned to zonal volumes, where two members in one zone are lost together.
+   * @default - best effort (ScheduleAnyway)
+   */
+  readonly zoneSpread?: ZoneSpread;
   /** @default - none */
   readonly priorityClassName?: string;
   /** @default - none */
@@ -346,7 +365,7 @@ export class Workload extends Construct {
    * container, and the network policies of both sides allow the traffic.
    */
   public connectTo(target: Connectable, options?: ConnectOptions): void {
-    this.addEnv(target.connectionEnv(options));
+    this.addEnv(target.connectionEnv(options, this));
     target.allowClient(this);
     this.connections.push({ target, options });
   }
@@ -494,13 +513,23 @@ export class Workload extends Construct {
     const spread = props.spread ?? this.env.highAvailability;
     if (!spread || this.replicas < 2) return undefined;
     // With maxSkew 1, DoNotSchedule per node still schedules on a single-node
-    // cluster; zones are best effort because not every cluster labels them.
+    // cluster; zones are best effort unless the workload asks for a hard rule (zoneSpread), as members pinned to
+    // zonal volumes do.
     const matchLabelKeys = this.kind === WorkloadKind.DEPLOYMENT ? ['pod-template-hash'] : undefined;
     const constraints: k8s.TopologySpreadConstraint[] = [
       { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector }, matchLabelKeys },
     ];
     if (this.env.config.spreadAcrossZones) {
-      constraints.push({ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector }, matchLabelKeys });
+      const hard = props.zoneSpread;
+      const minDomains = hard ? checkCount(this.owner, 'zoneSpread.minDomains', hard.minDomains, 1, 100) : undefined;
+      constraints.push({
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: hard ? 'DoNotSchedule' : 'ScheduleAnyway',
+        minDomains,
+        labelSelector: { matchLabels: selector },
+        matchLabelKeys,
+      });
     }
     return constraints;
   }
@@ -549,6 +578,7 @@ export class Workload extends Construct {
           revisionHistoryLimit: 5,
           serviceName: props.stateful.serviceName,
           podManagementPolicy: props.stateful.podManagementPolicy ?? 'OrderedReady',
+          minReadySeconds: props.stateful.minReadySeconds !== undefined ? checkCount(this.owner, 'stateful.minReadySeconds', props.stateful.minReadySeconds, 0, 3600) : undefined,
           selector: { matchLabels: selector },
           updateStrategy: { type: 'RollingUpdate' },
           persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },

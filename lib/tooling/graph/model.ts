@@ -119,7 +119,8 @@ export function buildGraph(records: readonly ManifestRecord[]): SystemGraph {
     }
   }
 
-  addPolicyEdges(records, index, namespaces, workloadId, addNode, addEdge);
+  const namespaceLabels = new Map(namespaceRecords.map((r) => [r.manifest.metadata.name!, { ...(r.manifest.metadata.labels ?? {}), 'kubernetes.io/metadata.name': r.manifest.metadata.name! }]));
+  addPolicyEdges(records, index, namespaces, namespaceLabels, workloadId, addNode, addEdge);
 
   const levels = new Map(namespaceRecords.map((r) => [r.manifest.metadata.name!, namespaceLevel(r.manifest).level.name]));
   return {
@@ -146,6 +147,7 @@ function addPolicyEdges(
   records: readonly ManifestRecord[],
   index: PodIndex,
   namespaces: string[],
+  namespaceLabels: ReadonlyMap<string, Readonly<Record<string, string>>>,
   workloadId: (p: PodTemplateRef) => string,
   addNode: (n: GraphNode) => void,
   addEdge: (e: GraphEdge) => void,
@@ -159,8 +161,16 @@ function addPolicyEdges(
     }
     const nsLabels = p.namespaceSelector?.matchLabels ?? {};
     const named = nsLabels['kubernetes.io/metadata.name'];
-    const inNamespaces = p.namespaceSelector === undefined ? [policyNs] : named ? [named] : Object.keys(nsLabels).length === 0 ? namespaces : [];
-    if (!p.podSelector) return { pods: [], outside: p.namespaceSelector === undefined ? `all pods of ${policyNs}` : named ? `namespace ${named}` : 'any namespace' };
+    // Namespaces selected by other labels are those synthesised here that carry them (e.g. a server's client label).
+    const byLabels = () => namespaces.filter((ns) => Object.entries(nsLabels).every(([k, v]) => namespaceLabels.get(ns)?.[k] === v));
+    const inNamespaces = p.namespaceSelector === undefined ? [policyNs] : named ? [named] : Object.keys(nsLabels).length === 0 ? namespaces : byLabels();
+    if (!p.podSelector) {
+      const labelled = p.namespaceSelector !== undefined && !named && Object.keys(nsLabels).length > 0;
+      const pods = labelled ? inNamespaces.flatMap((ns) => index.matching(ns, {})) : [];
+      if (pods.length > 0) return { pods };
+      const selector = Object.entries(nsLabels).map(([k, v]) => `${k}=${v}`).join(',');
+      return { pods: [], outside: p.namespaceSelector === undefined ? `all pods of ${policyNs}` : named ? `namespace ${named}` : labelled ? `namespaces labelled ${selector}` : 'any namespace' };
+    }
     const pods = inNamespaces.flatMap((ns) => index.matching(ns, p.podSelector));
     return pods.length > 0 ? { pods } : { pods: [], outside: `pods labelled ${Object.entries(p.podSelector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',')}` };
   };

@@ -5,10 +5,11 @@
  * cannot form or cannot accept writes is never applied.
  */
 import { createHash } from 'crypto';
-import { toMebibytes } from '../../vocabulary/quantity';
+import { parseQuantity, toMebibytes } from '../../vocabulary/quantity';
+import type { Resources } from '../../building-blocks/resources';
 
 export interface ReplicationSettings {
-  /** `default.replication.factor` for new topics. @default min(3, brokers) */
+  /** `default.replication.factor` for new topics. @default 3 where pinned (highly available), else min(3, brokers) */
   readonly defaultReplicationFactor?: number;
   /** `min.insync.replicas`. @default replication factor - 1, or 1 for a single broker */
   readonly minInsyncReplicas?: number;
@@ -20,9 +21,19 @@ export interface ReplicationSettings {
 
 export type ResolvedReplication = Required<ReplicationSettings>;
 
-/** Replication settings with defaults that fit `brokers`, refused where they cannot work. */
-export function resolveReplication(owner: string, brokers: number, props: ReplicationSettings = {}): ResolvedReplication {
-  const rf = props.defaultReplicationFactor ?? Math.min(3, brokers);
+/**
+ * Replication settings, refused where they cannot work. `pinned` (highly available environments): the default factor
+ * is 3 whatever the broker count, so shrinking the brokers never silently lowers durability; it fails with the steps.
+ */
+export function resolveReplication(owner: string, brokers: number, props: ReplicationSettings = {}, pinned = false): ResolvedReplication {
+  if (pinned && props.defaultReplicationFactor === undefined && brokers < 3) {
+    throw new Error(
+      `${owner}: ${brokers} broker(s) cannot hold the replication factor 3 this environment keeps; lowering replication must be explicit: ` +
+        'move the replicas off the brokers you remove first (kafka-reassign-partitions.sh, see the Kafka README), then set replication.defaultReplicationFactor ' +
+        'and replication.minInsyncReplicas, or keep 3 brokers',
+    );
+  }
+  const rf = props.defaultReplicationFactor ?? (pinned ? 3 : Math.min(3, brokers));
   const r: ResolvedReplication = {
     defaultReplicationFactor: rf,
     minInsyncReplicas: props.minInsyncReplicas ?? Math.max(1, rf - 1),
@@ -84,10 +95,22 @@ export function heapMiB(owner: string, memoryLimit: string): number {
   return heap;
 }
 
-/** Settings that shipshape owns: they follow from the topology and may not be overridden. */
+/**
+ * JVM options beside the heap: direct memory bounded (it defaults to -Xmx, so heap plus network buffers could pass the
+ * limit), and the processor count the JVM sizes GC and JIT threads by set from the CPU request instead of the node's cores.
+ */
+export function jvmOptions(owner: string, resources: Resources, heap: number): string {
+  const limit = toMebibytes(owner, 'memoryLimit', resources.memoryLimit);
+  const direct = Math.max(64, Math.floor(limit / 8));
+  const cpus = Math.max(2, Math.ceil(parseQuantity(owner, 'resources.cpuRequest', resources.cpuRequest)));
+  return `-Xms${heap}m -Xmx${heap}m -XX:MaxDirectMemorySize=${direct}m -XX:ActiveProcessorCount=${cpus}`;
+}
+
+/** Settings that shipshape owns: they follow from the topology and security and may not be overridden (nor any `listener.name.*`). */
 export const RESERVED_SETTINGS = [
   'node.id', 'process.roles', 'listeners', 'advertised.listeners', 'listener.security.protocol.map', 'controller.listener.names',
   'inter.broker.listener.name', 'controller.quorum.voters', 'controller.quorum.bootstrap.servers', 'log.dirs', 'metadata.log.dir',
+  'authorizer.class.name', 'super.users', 'allow.everyone.if.no.acl.found', 'sasl.enabled.mechanisms', 'sasl.mechanism.inter.broker.protocol', 'broker.rack',
 ] as const;
 
 export function renderProperties(settings: Readonly<Record<string, string | number | boolean>>): string {

@@ -1,29 +1,45 @@
 /**
- * A topic, provisioned by a Job that waits for the brokers, creates the topic
- * if it is missing and raises its partition count if it is below the spec.
- * The Job's name carries a hash of its spec (see WorkloadKind.JOB): a changed
- * topic is a new Job, the same topic the same Job, so `kubectl apply` never
- * edits an immutable Job template.
+ * A topic, declared in the cluster's app and converged by a Job that runs as
+ * the admin user: it waits until as many brokers as the replication factor
+ * are registered (saying so), creates the topic if it is missing, refuses a
+ * replication factor or partition count that differs in a way Kafka cannot
+ * change in place, raises partitions (warning that keys move), and sets the
+ * topic's configs to exactly the spec (`kafka-configs.sh --alter --add-config`
+ * and `--delete-config` for keys that left it). The Job's name carries a hash
+ * of its spec (see WorkloadKind.JOB): a changed topic is a new Job.
+ * Sources: apache/kafka tools/.../TopicCommand.java (describe output
+ * `PartitionCount: N	ReplicationFactor: R`), core/.../admin/ConfigCommand.scala
+ * (`--add-config 'k1=v1,k2=[v1,v2]'`, `--delete-config 'k1,k2'`, describe lines
+ * `  key=value sensitive=... synonyms={...}`).
  */
 import { Construct } from 'constructs';
 import { checkCount } from '../../building-blocks/names';
-import { ResourcePreset } from '../../building-blocks/resources';
-import { EnvValue } from '../../building-blocks/env-value';
-import { ShutdownPolicy } from '../../building-blocks/shutdown';
-import { Workload, WorkloadKind } from '../../building-blocks/workload';
+import { Workload } from '../../building-blocks/workload';
+import { ADMIN_ARGS, adminJob } from './kafka-admin-job';
 import { KafkaCluster } from './kafka-cluster';
 import { Check, checkProps } from '../../building-blocks/check-props';
+
+/** What the Job does when the spec has more partitions than the topic. */
+export class PartitionIncrease {
+  /** Raise them, and print that keys now map to other partitions (per-key order breaks across the change). */
+  public static readonly ALLOW = new PartitionIncrease('allow');
+  /** Fail with the reason: for topics whose consumers rely on a key staying on its partition. */
+  public static readonly REFUSE = new PartitionIncrease('refuse');
+  private constructor(public readonly name: string) {}
+}
 
 export interface KafkaTopicProps {
   readonly cluster: KafkaCluster;
   /** Topic name: letters, digits, '.', '_' and '-', at most 249 characters. */
   readonly name: string;
-  /** Partitions; can be raised later, never lowered. @default 3 */
+  /** Partitions; can be raised later (see partitionIncrease), never lowered. @default 3 */
   readonly partitions?: number;
   /** @default the cluster's default.replication.factor */
   readonly replicationFactor?: number;
-  /** Topic-level settings, e.g. `{ 'retention.ms': 604800000, 'cleanup.policy': 'compact' }`. @default - none */
+  /** Topic-level settings, e.g. `{ 'retention.ms': 604800000, 'cleanup.policy': 'compact' }`; the topic gets exactly these. @default - none */
   readonly settings?: Readonly<Record<string, string | number>>;
+  /** @default PartitionIncrease.ALLOW */
+  readonly partitionIncrease?: PartitionIncrease;
 }
 
 export class KafkaTopic extends Construct {
@@ -57,41 +73,49 @@ export class KafkaTopic extends Construct {
     if (this.replicationFactor > 1 ? minIsr >= this.replicationFactor : minIsr > 1) {
       throw new Error(`${owner}: min.insync.replicas ${minIsr} is not smaller than replicationFactor ${this.replicationFactor}; raise replicationFactor or set min.insync.replicas lower in settings`);
     }
-    for (const [k, v] of Object.entries(props.settings ?? {})) {
+    const settings = Object.entries(props.settings ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+    for (const [k, v] of settings) {
       if (!/^[a-z0-9.]+$/.test(k) || !/^[A-Za-z0-9.,:_-]*$/.test(String(v))) {
         throw new Error(`${owner}: setting ${k}=${v} is not a Kafka topic setting; use a dotted lowercase name and a plain value`);
       }
     }
-    const configArgs = Object.entries(props.settings ?? {}).map(([k, v]) => `--config '${k}=${v}'`).join(' ');
-    const topics = '/opt/kafka/bin/kafka-topics.sh --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS"';
+    const t = `'${this.topicName}'`;
+    const topics = `/opt/kafka/bin/kafka-topics.sh ${ADMIN_ARGS}`;
+    const configs = `/opt/kafka/bin/kafka-configs.sh ${ADMIN_ARGS} --entity-type topics --entity-name ${t}`;
+    // ConfigCommand groups a value that has commas in square brackets.
+    const addConfig = settings.map(([k, v]) => (String(v).includes(',') ? `${k}=[${v}]` : `${k}=${v}`)).join(',');
+    const wanted = settings.map(([k]) => k).join(' ');
+    const refuseIncrease = (props.partitionIncrease ?? PartitionIncrease.ALLOW) === PartitionIncrease.REFUSE;
     const script = [
-      'set -eu',
-      `until ${topics} --list >/dev/null 2>&1; do echo "waiting for the brokers"; sleep 5; done`,
-      `${topics} --create --if-not-exists --topic '${this.topicName}' --partitions ${this.partitions} --replication-factor ${this.replicationFactor} ${configArgs}`.trimEnd(),
-      `current=$(${topics} --describe --topic '${this.topicName}' | sed -n 's/.*PartitionCount: *\\([0-9]*\\).*/\\1/p' | head -n 1)`,
-      `if [ "$current" -lt ${this.partitions} ]; then ${topics} --alter --topic '${this.topicName}' --partitions ${this.partitions}; fi`,
-      `exec ${topics} --describe --topic '${this.topicName}'`,
-    ].join('\n');
-    this.job = new Workload(this, 'job', {
-      identity: { name: 'kafka', instance: `${cluster.node.id}-topic-${this.topicName.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 50).replace(/-+$/, ''), component: 'topic' },
-      kind: WorkloadKind.JOB,
-      job: { backoffLimit: 10, activeDeadlineSeconds: 1200 },
-      shutdown: ShutdownPolicy.worker({ shutdownSeconds: 5 }),
-      containers: [
-        {
-          name: 'create-topic',
-          image: cluster.image,
-          command: ['bash', '-c', script],
-          env: {
-            KAFKA_BOOTSTRAP_SERVERS: EnvValue.value(cluster.bootstrapServers),
-            KAFKA_HEAP_OPTS: EnvValue.value('-Xms128m -Xmx128m'),
-            LOG_DIR: EnvValue.value('/tmp'),
-          },
-          resources: ResourcePreset.SMALL,
-          writablePaths: ['/tmp', '/opt/kafka/logs'],
-        },
-      ],
+      `if ! ${topics} --list | grep -Fxq ${t}; then`,
+      `  echo "creating topic ${this.topicName}: ${this.partitions} partitions, replication factor ${this.replicationFactor}"`,
+      `  ${topics} --create --topic ${t} --partitions ${this.partitions} --replication-factor ${this.replicationFactor}${settings.map(([k, v]) => ` --config '${k}=${v}'`).join('')}`,
+      'fi',
+      `described=$(${topics} --describe --topic ${t})`,
+      `read -r current rf < <(printf '%s\\n' "$described" | awk -F'\\t' '/^Topic:/ { for (i = 1; i <= NF; i++) { split($i, a, ": "); if (a[1] == "PartitionCount") p = a[2]; if (a[1] == "ReplicationFactor") r = a[2] } } END { print p, r }')`,
+      'if [ -z "$current" ] || [ -z "$rf" ]; then echo "cannot read the partition count and replication factor from:"; printf \'%s\\n\' "$described"; exit 1; fi',
+      `if [ "$rf" -ne ${this.replicationFactor} ]; then echo "REFUSED: topic ${this.topicName} has replication factor $rf, the code says ${this.replicationFactor}; Kafka changes it only by reassigning replicas (kafka-reassign-partitions.sh, see the Kafka README), then re-run"; exit 1; fi`,
+      `if [ "$current" -gt ${this.partitions} ]; then echo "REFUSED: topic ${this.topicName} has $current partitions, the code says ${this.partitions}; Kafka cannot lower a partition count: keep $current in the code, or create a new topic"; exit 1; fi`,
+      `if [ "$current" -lt ${this.partitions} ]; then`,
+      refuseIncrease
+        ? `  echo "REFUSED: topic ${this.topicName} has $current partitions, the code says ${this.partitions}, and partitionIncrease is REFUSE: more partitions move keys to other partitions, so per-key order breaks; set PartitionIncrease.ALLOW to accept that"; exit 1`
+        : `  echo "WARNING: raising topic ${this.topicName} from $current to ${this.partitions} partitions: keys now hash to other partitions, so messages of one key before and after are not ordered"`,
+      ...(refuseIncrease ? [] : [`  ${topics} --alter --topic ${t} --partitions ${this.partitions}`]),
+      'fi',
+      '# Configs converge to the spec: set what it has, remove dynamic configs it no longer has.',
+      `current_keys=$(${configs} --describe | awk '/^  [a-z0-9.]+=/ { sub(/^  /, ""); sub(/=.*/, ""); print }')`,
+      `stale=""; for k in $current_keys; do case " ${wanted} " in *" $k "*) ;; *) stale="\${stale:+$stale,}$k" ;; esac; done`,
+      ...(addConfig ? [`${configs} --alter --add-config '${addConfig}'`] : []),
+      `if [ -n "$stale" ]; then echo "removing configs no longer in the code: $stale"; ${configs} --alter --delete-config "$stale"; fi`,
+      `exec ${topics} --describe --topic ${t}`,
+    ];
+    this.job = adminJob(this, 'job', {
+      cluster,
+      owner,
+      instance: `${cluster.node.id}-topic-${this.topicName.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 50).replace(/-+$/, ''),
+      component: 'topic',
+      brokers: this.replicationFactor,
+      script,
     });
-    cluster.allowFrom(this.job);
   }
 }

@@ -2,6 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Environment } from '../../../lib/building-blocks/environment';
+import { SecretSource } from '../../../lib/building-blocks/secrets';
 import { KafkaCluster, KafkaClusterProps } from '../../../lib/workloads/kafka/kafka-cluster';
 import { checkClusterId, resolveReplication } from '../../../lib/workloads/kafka/kafka-settings';
 import { KafkaTopic, KafkaTopicProps } from '../../../lib/workloads/kafka/kafka-topic';
@@ -12,7 +13,7 @@ const CLUSTER_ID = 'hYkeba0EvH7rJmaYnj0Hgw';
 
 function synthKafka(env: Environment, props: KafkaClusterProps = {}, topics: Omit<KafkaTopicProps, 'cluster'>[] = []) {
   return synthChart((c) => {
-    const cluster = new KafkaCluster(c, 'kafka', { clusterId: CLUSTER_ID, ...props });
+    const cluster = new KafkaCluster(c, 'kafka', { clusterId: CLUSTER_ID, credentials: env.pick<SecretSource>({ local: SecretSource.development(), production: SecretSource.existing('kafka-credentials') }), ...props });
     topics.forEach((t, i) => new KafkaTopic(c, `topic-${i}`, { cluster, ...t }));
   }, env, { namespace: 'events' });
 }
@@ -23,7 +24,7 @@ function properties(records: any, name: string): Record<string, string> {
 }
 
 /** Runs a node's real start script with stub Kafka binaries, as pod `hostname` would. */
-function runStartScript(records: any, statefulSet: string, ordinal: number): { config: Record<string, string>; format: string } {
+function runStartScript(records: any, statefulSet: string, ordinal: number, extraEnv: Record<string, string> = {}): { config: Record<string, string>; format: string } {
   const sts = find(records, 'StatefulSet', statefulSet);
   const container = sts.spec.template.spec.containers[0];
   const configMap = sts.spec.template.spec.volumes.find((v: any) => v.name === 'config').configMap.name;
@@ -32,12 +33,21 @@ function runStartScript(records: any, statefulSet: string, ordinal: number): { c
   fs.writeFileSync(path.join(dir, 'server.properties'), find(records, 'ConfigMap', configMap).data['server.properties']);
   fs.writeFileSync(path.join(dir, 'bin', 'kafka-storage.sh'), `#!/bin/sh\necho "$@" > ${dir}/format-args\n`, { mode: 0o755 });
   fs.writeFileSync(path.join(dir, 'bin', 'kafka-server-start.sh'), '#!/bin/sh\ncat "$1"\n', { mode: 0o755 });
+  // No other controller answers and waits are instant: a first install (kafka-start.test.ts runs the other cases).
+  fs.writeFileSync(path.join(dir, 'bin', 'kafka-metadata-quorum.sh'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'bin', 'sleep'), '#!/bin/sh\n', { mode: 0o755 });
   const script = (container.command[2] as string)
     .replaceAll('/etc/kafka/server.properties', `${dir}/server.properties`)
     .replaceAll('/tmp/server.properties', `${dir}/out.properties`)
-    .replaceAll('/opt/kafka/bin/', `${dir}/bin/`);
+    .replaceAll('/opt/kafka/bin/', `${dir}/bin/`)
+    .replaceAll('/var/lib/kafka', `${dir}/volume`)
+    .replaceAll('/tmp/admin.properties', `${dir}/admin.properties`)
+    .replaceAll('/etc/kafka/log4j2.yaml', `${dir}/log4j2.yaml`);
   const clusterId = container.env.find((e: any) => e.name === 'KAFKA_CLUSTER_ID').value;
-  const out = execFileSync('bash', ['--norc', '--noprofile', '-c', script], { env: { PATH: process.env.PATH, HOSTNAME: `${statefulSet}-${ordinal}`, KAFKA_CLUSTER_ID: clusterId }, encoding: 'utf8' });
+  const out = execFileSync('bash', ['--norc', '--noprofile', '-c', script], {
+    env: { PATH: `${dir}/bin:${process.env.PATH}`, HOSTNAME: `${statefulSet}-${ordinal}`, KAFKA_CLUSTER_ID: clusterId, KAFKA_BROKER_PASSWORD: 'b1', KAFKA_ADMIN_PASSWORD: 'a1', KAFKA_RACK: 'zone-a', ...extraEnv },
+    encoding: 'utf8',
+  });
   const config = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   return { config, format: fs.readFileSync(path.join(dir, 'format-args'), 'utf8').trim() };
 }
@@ -73,7 +83,9 @@ describe('KafkaCluster', () => {
     expect(find(prod, 'StatefulSet', 'kafka-broker').spec.serviceName).toBe('kafka-broker-headless');
     expect(find(prod, 'Service', 'kafka-broker-headless').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
     const combined = runStartScript(local, 'kafka', 0).config;
-    expect(combined['advertised.listeners']).toBe('CLIENT://kafka-0.kafka-headless.events.svc.cluster.local:9092,INTERNAL://kafka-0.kafka-headless.events.svc.cluster.local:9094');
+    expect(combined['advertised.listeners']).toBe(
+      'CLIENT://kafka-0.kafka-headless.events.svc.cluster.local:9092,INTERNAL://kafka-0.kafka-headless.events.svc.cluster.local:9094,CONTROLLER://kafka-0.kafka-headless.events.svc.cluster.local:9093',
+    );
   });
 
   test('the quorum lists every controller by node id and DNS name, the same for brokers and controllers', () => {
@@ -82,9 +94,10 @@ describe('KafkaCluster', () => {
     expect(properties(prod, 'kafka-controller-config')['controller.quorum.voters']).toBe(voters);
   });
 
-  test('storage is formatted with the fixed cluster id only when empty, on a folder inside the volume', () => {
+  test('storage is formatted with the fixed cluster id when empty, never with --ignore-formatted, on a folder inside the volume', () => {
     const { format, config } = runStartScript(prod, 'kafka-broker', 0);
-    expect(format).toContain(`--cluster-id ${CLUSTER_ID} --ignore-formatted`);
+    expect(format).toMatch(new RegExp(`^format --config \\S+/out.properties --cluster-id ${CLUSTER_ID}$`));
+    expect(format).not.toContain('--ignore-formatted');
     expect(config['log.dirs']).toBe('/var/lib/kafka/data');
     const mounts = find(prod, 'StatefulSet', 'kafka-broker').spec.template.spec.containers[0].volumeMounts;
     expect(mounts).toContainEqual({ name: 'data', mountPath: '/var/lib/kafka', readOnly: false });
@@ -95,7 +108,10 @@ describe('KafkaCluster', () => {
     expect(properties(prod, 'kafka-broker-config')).toMatchObject({ 'default.replication.factor': '3', 'min.insync.replicas': '2', 'transaction.state.log.min.isr': '2' });
     const broker = find(prod, 'StatefulSet', 'kafka-broker').spec.template.spec;
     expect(broker.containers[0].resources.limits.memory).toBe('3Gi');
-    expect(broker.containers[0].env.find((e: any) => e.name === 'KAFKA_HEAP_OPTS').value).toBe('-Xms1536m -Xmx1536m');
+    expect(broker.containers[0].resources.requests.memory).toBe('3Gi');
+    expect(broker.containers[0].env.find((e: any) => e.name === 'KAFKA_HEAP_OPTS').value).toBe('-Xms1536m -Xmx1536m -XX:MaxDirectMemorySize=384m -XX:ActiveProcessorCount=2');
+    const controller = find(prod, 'StatefulSet', 'kafka-controller').spec.template.spec.containers[0];
+    expect(controller.resources.requests.memory).toBe(controller.resources.limits.memory);
     expect(broker.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(120);
   });
 
@@ -106,12 +122,19 @@ describe('KafkaCluster', () => {
 
   test('PDBs allow one node down; production spreads; the policy admits clients on 9092 and the cluster on its own ports', () => {
     for (const name of ['kafka-broker', 'kafka-controller']) expect(find(prod, 'PodDisruptionBudget', name).spec.maxUnavailable).toBe(1);
-    expect(find(prod, 'StatefulSet', 'kafka-broker').spec.template.spec.topologySpreadConstraints).toHaveLength(2);
+    for (const name of ['kafka-broker', 'kafka-controller']) {
+      const [node, zone] = find(prod, 'StatefulSet', name).spec.template.spec.topologySpreadConstraints;
+      expect(node).toMatchObject({ topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' });
+      expect(zone).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', minDomains: 3, maxSkew: 1 });
+    }
     const controllerIngress = find(prod, 'NetworkPolicy', 'kafka-controller').spec.ingress;
     const from = (r: any) => r.from[0].podSelector?.matchLabels['app.kubernetes.io/instance'];
     expect(controllerIngress.map((r: any) => [from(r), r.ports[0].port]).sort()).toEqual([['kafka-broker', 9093], ['kafka-controller', 9093]]);
     const brokerIngress = find(prod, 'NetworkPolicy', 'kafka-broker').spec.ingress;
-    expect(brokerIngress.map((r: any) => [from(r), r.ports[0].port])).toEqual([['kafka-broker', 9094]]);
+    expect(brokerIngress.map((r: any) => [from(r) ?? r.from[0].namespaceSelector.matchLabels, r.ports[0].port])).toEqual([
+      ['kafka-broker', 9094],
+      [{ 'kafka-client.shipshape.dev/events.kafka': 'true' }, 9092],
+    ]);
   });
 
   test('the cluster id is validated, and production without one says what to set', () => {
@@ -135,40 +158,19 @@ describe('KafkaCluster', () => {
       "kafka 'kafka': default.replication.factor 3 is larger than the 2 broker(s)",
     );
     expect(() => KafkaTopology.separate({ controllers: 2, brokers: 3 })).toThrow('2 controllers is even');
-    expect(() => synthKafka(Environment.LOCAL, { settings: { 'node.id': 5 } })).toThrow('settings node.id follow from the topology and cannot be set');
-  });
-});
-
-describe('KafkaTopic', () => {
-  const jobName = (topic: Omit<KafkaTopicProps, 'cluster'>) => findAll(synthKafka(Environment.PRODUCTION, {}, [topic]), 'Job')[0].metadata.name;
-
-  test('the Job name changes with the topic spec and not otherwise', () => {
-    const base = { name: 'orders', partitions: 6 };
-    expect(jobName(base)).toBe(jobName({ ...base }));
-    expect(jobName(base)).toMatch(/^kafka-topic-orders-[0-9a-f]{8}$/);
-    expect(jobName({ ...base, partitions: 12 })).not.toBe(jobName(base));
-    expect(jobName({ ...base, settings: { 'retention.ms': 1000 } })).not.toBe(jobName(base));
-  });
-
-  test('waits for the brokers, creates if missing, raises partitions, with backoff, deadline and TTL', () => {
-    const records = synthKafka(Environment.PRODUCTION, {}, [{ name: 'orders', partitions: 6, settings: { 'cleanup.policy': 'compact' } }]);
-    const job = findAll(records, 'Job')[0];
-    const script: string = job.spec.template.spec.containers[0].command[2];
-    expect(script).toContain('--list >/dev/null 2>&1; do echo "waiting for the brokers"');
-    expect(script).toContain("--create --if-not-exists --topic 'orders' --partitions 6 --replication-factor 3 --config 'cleanup.policy=compact'");
-    expect(script).toContain("--alter --topic 'orders' --partitions 6");
-    expect(job.spec).toMatchObject({ backoffLimit: 10, activeDeadlineSeconds: 1200 });
-    expect(job.spec.ttlSecondsAfterFinished).toBeUndefined(); // a TTL would make the next apply re-run it
-    expect(findingsOf(records, Environment.PRODUCTION)).toEqual([]);
-  });
-
-  test('partitions and replication are checked against the cluster', () => {
-    expect(() => synthKafka(Environment.LOCAL, {}, [{ name: 'orders', replicationFactor: 2 }])).toThrow(
-      "kafka topic 'orders': replicationFactor 2 is larger than the 1 broker(s) of kafka 'kafka'; lower it to 1 or add brokers",
+    expect(() => synthKafka(Environment.LOCAL, { settings: { 'node.id': 5 } })).toThrow('settings node.id follow from the topology and security and cannot be set');
+    expect(() => synthKafka(Environment.LOCAL, { settings: { 'super.users': 'User:x', 'listener.name.client.plain.sasl.jaas.config': 'x' } })).toThrow(
+      'settings super.users, listener.name.client.plain.sasl.jaas.config follow from the topology and security',
     );
-    expect(() => synthKafka(Environment.PRODUCTION, {}, [{ name: 'orders', partitions: 0 }])).toThrow("kafka topic 'orders'");
-    expect(() => synthKafka(Environment.PRODUCTION, {}, [{ name: 'orders', replicationFactor: 2, settings: { 'min.insync.replicas': 2 } }])).toThrow(
-      'min.insync.replicas 2 is not smaller than replicationFactor 2',
+  });
+
+  test('production keeps replication factor 3 when brokers shrink: fewer brokers fail with the steps, a lower factor must be explicit', () => {
+    const two = KafkaTopology.separate({ controllers: 3, brokers: 2 });
+    expect(() => synthKafka(Environment.PRODUCTION, { topology: two })).toThrow(
+      "kafka 'kafka': 2 broker(s) cannot hold the replication factor 3 this environment keeps; lowering replication must be explicit: move the replicas off the brokers you remove first (kafka-reassign-partitions.sh",
     );
+    const explicit = synthKafka(Environment.PRODUCTION, { topology: two, replication: { defaultReplicationFactor: 2, minInsyncReplicas: 1 } });
+    expect(properties(explicit, 'kafka-broker-config')).toMatchObject({ 'default.replication.factor': '2', 'min.insync.replicas': '1' });
+    expect(properties(synthKafka(Environment.PRODUCTION, { topology: KafkaTopology.separate({ controllers: 3, brokers: 5 }) }), 'kafka-broker-config')['default.replication.factor']).toBe('3');
   });
 });

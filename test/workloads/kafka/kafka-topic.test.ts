@@ -1,0 +1,150 @@
+/**
+ * The topic and user Jobs' real scripts, run by bash against stub Kafka admin
+ * tools (stubs/kafka-admin-tools.sh) that keep a small cluster state.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Environment } from '../../../lib/building-blocks/environment';
+import { SecretSource } from '../../../lib/building-blocks/secrets';
+import { KafkaCluster } from '../../../lib/workloads/kafka/kafka-cluster';
+import { KafkaTopic, KafkaTopicProps, PartitionIncrease } from '../../../lib/workloads/kafka/kafka-topic';
+import { KafkaAcl, KafkaUser } from '../../../lib/workloads/kafka/kafka-user';
+import { find, findAll, findingsOf, synthChart, tempDir } from '../../helpers';
+
+const TOOLS = ['kafka-topics.sh', 'kafka-configs.sh', 'kafka-acls.sh', 'kafka-broker-api-versions.sh'];
+
+function synthTopic(topic: Omit<KafkaTopicProps, 'cluster'>, env = Environment.PRODUCTION) {
+  return synthChart((c) => {
+    const cluster = new KafkaCluster(c, 'kafka', { clusterId: 'hYkeba0EvH7rJmaYnj0Hgw', credentials: env.pick<SecretSource>({ local: SecretSource.development(), production: SecretSource.existing('kafka-credentials') }) });
+    new KafkaTopic(c, 'topic', { cluster, ...topic });
+  }, env, { namespace: 'kafka' });
+}
+
+interface ClusterState {
+  readonly topics?: string;
+  readonly configs?: string;
+  /** Brokers registered at the end; they come up one per check. */
+  readonly brokers?: number;
+}
+
+/** Runs the Job's script against the stub tools; returns its output and the state after. */
+function runJob(job: any, state: ClusterState) {
+  const dir = tempDir('kafka-job');
+  for (const d of ['bin', 'state', 'tmp', 'path']) fs.mkdirSync(path.join(dir, d));
+  for (const t of TOOLS) fs.symlinkSync(path.join(__dirname, 'stubs', 'kafka-admin-tools.sh'), path.join(dir, 'bin', t));
+  fs.writeFileSync(path.join(dir, 'path', 'sleep'), '#!/bin/sh\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, 'state', 'brokers-max'), String(state.brokers ?? 3));
+  if (state.topics) fs.writeFileSync(path.join(dir, 'state', 'topics'), state.topics);
+  if (state.configs) fs.writeFileSync(path.join(dir, 'state', 'configs'), state.configs);
+  const container = job.spec.template.spec.containers[0];
+  const script = (container.command[2] as string).replace(/\/opt\/kafka\/bin\/|\/tmp\//g, (m) => (m === '/tmp/' ? `${dir}/tmp/` : `${dir}/bin/`));
+  const env = Object.fromEntries(container.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+  const r = spawnSync('bash', ['-c', script], { env: { ...env, KAFKA_ADMIN_PASSWORD: 'adminpw', KAFKA_USER_PASSWORD: 'userpw', STUB_STATE: `${dir}/state`, PATH: `${dir}/path:${process.env.PATH}` }, encoding: 'utf8', timeout: 60_000 });
+  const read = (f: string) => (fs.existsSync(path.join(dir, 'state', f)) ? fs.readFileSync(path.join(dir, 'state', f), 'utf8') : '');
+  return { status: r.status, out: r.stdout + r.stderr, topics: read('topics'), configs: read('configs').trim().split('\n').filter(Boolean).sort(), calls: read('calls'), acls: read('acls'), users: read('users'), dir };
+}
+
+const topicJob = (topic: Omit<KafkaTopicProps, 'cluster'>) => findAll(synthTopic(topic), 'Job')[0];
+
+describe('KafkaTopic Job converges the topic', () => {
+  const spec = { name: 'orders', partitions: 6, settings: { 'retention.ms': 604800000, 'cleanup.policy': 'compact,delete' } };
+
+  test('waits for as many brokers as the replication factor, saying why, then creates the topic with its configs', () => {
+    const run = runJob(topicJob(spec), { brokers: 3 });
+    expect(run.status).toBe(0);
+    expect(run.out).toContain('waiting: the brokers do not answer yet; last error:\norg.apache.kafka.common.errors.TimeoutException');
+    expect(run.out).toContain('waiting: 1 of the 3 broker(s) this needs are registered and unfenced');
+    expect(run.out).toContain('waiting: 2 of the 3 broker(s)');
+    expect(run.topics).toBe('orders 6 3\n');
+    expect(run.configs).toEqual(['cleanup.policy=compact,delete', 'retention.ms=604800000']);
+    expect(fs.readFileSync(path.join(run.dir, 'tmp', 'admin.properties'), 'utf8')).toContain('username="admin" password="adminpw";');
+  });
+
+  test('changed configs are altered in place and configs that left the spec are deleted', () => {
+    const run = runJob(topicJob(spec), { topics: 'orders 6 3\n', configs: 'retention.ms=1000\nmax.message.bytes=2000000\n' });
+    expect(run.status).toBe(0);
+    expect(run.configs).toEqual(['cleanup.policy=compact,delete', 'retention.ms=604800000']);
+    expect(run.calls).toContain("--alter --add-config cleanup.policy=[compact,delete],retention.ms=604800000");
+    expect(run.out).toContain('removing configs no longer in the code: max.message.bytes');
+    const none = runJob(topicJob({ name: 'orders', partitions: 6 }), { topics: 'orders 6 3\n', configs: 'retention.ms=1000\n' });
+    expect(none.configs).toEqual([]);
+  });
+
+  test('raising partitions works and warns that keys move; REFUSE refuses it', () => {
+    const run = runJob(topicJob(spec), { topics: 'orders 3 3\n' });
+    expect(run.status).toBe(0);
+    expect(run.topics).toBe('orders 6 3\n');
+    expect(run.out).toContain('WARNING: raising topic orders from 3 to 6 partitions: keys now hash to other partitions');
+    const refused = runJob(topicJob({ ...spec, partitionIncrease: PartitionIncrease.REFUSE }), { topics: 'orders 3 3\n' });
+    expect(refused.status).toBe(1);
+    expect(refused.topics).toBe('orders 3 3\n');
+    expect(refused.out).toContain('REFUSED: topic orders has 3 partitions, the code says 6, and partitionIncrease is REFUSE');
+  });
+
+  test('lowering partitions or changing the replication factor is refused clearly, and nothing is changed', () => {
+    const lower = runJob(topicJob(spec), { topics: 'orders 12 3\n', configs: 'retention.ms=1\n' });
+    expect(lower.status).toBe(1);
+    expect(lower.out).toContain('REFUSED: topic orders has 12 partitions, the code says 6; Kafka cannot lower a partition count');
+    expect(lower.configs).toEqual(['retention.ms=1']);
+    const rf = runJob(topicJob(spec), { topics: 'orders 6 2\n' });
+    expect(rf.status).toBe(1);
+    expect(rf.out).toContain('REFUSED: topic orders has replication factor 2, the code says 3; Kafka changes it only by reassigning replicas');
+  });
+
+  test('a failing tool fails the Job with its error (pipefail), never a silent skip', () => {
+    const job = topicJob(spec);
+    const script: string = job.spec.template.spec.containers[0].command[2];
+    expect(script.startsWith('set -eu -o pipefail\n')).toBe(true);
+    // A describe that fails (the stub has no such topic after a create that "succeeded" elsewhere) stops the Job.
+    const run = runJob({ spec: { template: { spec: { containers: [{ ...job.spec.template.spec.containers[0], command: ['bash', '-c', script.replace("--create --topic 'orders'", "--create --topic 'other'")] }] } } } }, {});
+    expect(run.status).not.toBe(0);
+    expect(run.out).toContain("Topic 'orders' does not exist");
+  });
+
+  test('the Job name changes with the spec; the Job runs in the cluster namespace as admin and passes the gate', () => {
+    const name = (t: Omit<KafkaTopicProps, 'cluster'>) => topicJob(t).metadata.name;
+    expect(name(spec)).toBe(name({ ...spec }));
+    expect(name(spec)).toMatch(/^kafka-topic-orders-[0-9a-f]{8}$/);
+    expect(name({ ...spec, partitions: 12 })).not.toBe(name(spec));
+    expect(name({ ...spec, settings: { 'retention.ms': 1000 } })).not.toBe(name(spec));
+    expect(findingsOf(synthTopic(spec), Environment.PRODUCTION)).toEqual([]);
+    expect(() => synthTopic({ name: 'orders', replicationFactor: 2 }, Environment.LOCAL)).toThrow(
+      "kafka topic 'orders': replicationFactor 2 is larger than the 1 broker(s) of kafka 'kafka'; lower it to 1 or add brokers",
+    );
+    expect(() => synthTopic({ name: 'orders', replicationFactor: 2, settings: { 'min.insync.replicas': 2 } })).toThrow('min.insync.replicas 2 is not smaller than replicationFactor 2');
+  });
+});
+
+describe('KafkaUser', () => {
+  const records = synthChart((c) => {
+    const cluster = new KafkaCluster(c, 'kafka', {});
+    new KafkaUser(c, 'orders-audit', { cluster, acls: [KafkaAcl.consume('orders', 'orders-audit')], credentials: SecretSource.development() });
+  }, Environment.LOCAL, { namespace: 'kafka' });
+
+  test('its Job sets the SCRAM credential from the Secret and adds exactly the declared ACLs', () => {
+    const job = findAll(records, 'Job').find((j) => j.metadata.name.startsWith('kafka-user-orders-audit-'));
+    const run = runJob(job, { brokers: 1 });
+    expect(run.status).toBe(0);
+    expect(run.users).toBe('SCRAM-SHA-512=[password=userpw]\n');
+    expect(run.acls.trim().split('\n')).toEqual([
+      "--bootstrap-server kafka-0.kafka-headless.kafka.svc.cluster.local:9092 --command-config " + `${run.dir}/tmp/admin.properties --add --allow-principal User:orders-audit --operation Read --operation Describe --topic orders --resource-pattern-type literal`,
+      "--bootstrap-server kafka-0.kafka-headless.kafka.svc.cluster.local:9092 --command-config " + `${run.dir}/tmp/admin.properties --add --allow-principal User:orders-audit --operation Read --group orders-audit --resource-pattern-type literal`,
+    ]);
+    const env = job.spec.template.spec.containers[0].env;
+    expect(env.find((e: any) => e.name === 'KAFKA_USER_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'kafka-user-orders-audit', key: 'password' });
+    expect(findingsOf(records)).toEqual([]);
+  });
+
+  test('declarations are checked', () => {
+    const build = (f: (cluster: KafkaCluster, c: any) => void) => () => synthChart((c) => f(new KafkaCluster(c, 'kafka', {}), c), Environment.LOCAL, { namespace: 'kafka' });
+    expect(build((cluster, c) => new KafkaUser(c, 'x', { cluster, acls: [] }))).toThrow("kafka user 'x': acls is empty");
+    expect(build((cluster, c) => new KafkaUser(c, 'x', { cluster, acls: [KafkaAcl.of('topic', 'a', ['Fly'])] }))).toThrow("kafka user 'x': operation 'Fly' on topic 'a' is not one of");
+    expect(build((cluster, c) => new KafkaUser(c, 'admin', { cluster, acls: KafkaAcl.produce('a') }))).toThrow("user 'admin' is the cluster's own");
+    expect(build((cluster, c) => [1, 2].forEach((i) => new KafkaUser(c, `u${i}`, { cluster, name: 'same', acls: KafkaAcl.produce('a') })))).toThrow("user 'same' is declared twice");
+    expect(build((cluster) => cluster.user('nobody'))).toThrow("kafka 'kafka': no user 'nobody'; declare it with new KafkaUser(...) in the cluster's app (known: none)");
+    const prod = () => synthChart((c) => new KafkaUser(c, 'u', { cluster: new KafkaCluster(c, 'kafka', { clusterId: 'hYkeba0EvH7rJmaYnj0Hgw', credentials: SecretSource.existing('k') }), acls: KafkaAcl.produce('a') }), Environment.PRODUCTION);
+    expect(prod).toThrow("kafka user 'u': environment 'production' needs credentials (password); set KAFKA_USER_U_SECRET to the name of an existing Secret");
+    expect(find(records, 'Secret', 'kafka-user-orders-audit').metadata.annotations['shipshape.dev/development-only']).toBeDefined();
+  });
+});
