@@ -78,6 +78,7 @@ export interface StatefulOptions {
   readonly minReadySeconds?: number;
 }
 
+/** A hard spread across zones (see WorkloadProps.zoneSpread). */
 export interface ZoneSpread {
   /**
    * Zones that must exist before a second pod may share one (`minDomains`): with the default maxSkew 1 no zone
@@ -194,7 +195,9 @@ const WORKLOAD_PROPS: PropsSpec<WorkloadProps> = {
     serviceName: Check.required(Check.nonEmptyString),
     podManagementPolicy: Check.oneOf(['Parallel', 'OrderedReady']),
     volumeClaims: Check.array(Check.object<VolumeClaim>({ name: Check.required(Check.nonEmptyString), size: Check.required(Check.quantity), storageClassName: Check.nonEmptyString })),
+    minReadySeconds: Check.integer(0, 3600),
   }),
+  zoneSpread: Check.object<ZoneSpread>({ minDomains: Check.required(Check.integer(1, 100)) }),
   maxUnavailable: Check.integer(1),
   spread: Check.boolean,
   priorityClassName: Check.nonEmptyString,

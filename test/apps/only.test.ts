@@ -8,18 +8,19 @@ import * as path from 'path';
 import { catalogue } from '../../apps/catalogue';
 import { Environment } from '../../lib/building-blocks/environment';
 import { runSynthCli } from '../../lib/tooling/synth/cli';
-import { tempDir } from '../helpers';
+import { PRODUCTION_SECRETS, tempDir } from '../helpers';
 
 async function synth(outdir: string, ...args: string[]): Promise<void> {
+  const errors: string[] = [];
   const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-  process.env.ROCKETCHAT_MONGODB_SECRET = 'rocketchat-mongodb-credentials';
+  const error = jest.spyOn(console, 'error').mockImplementation((s) => void errors.push(String(s)));
+  Object.assign(process.env, PRODUCTION_SECRETS);
   process.exitCode = undefined;
   try {
     await runSynthCli(catalogue, ['node', 'main.ts', '--outdir', outdir, '--quiet', ...args]);
-    expect(process.exitCode ?? 0).toBe(0);
+    if ((process.exitCode ?? 0) !== 0) throw new Error(`synth ${args.join(' ')} failed:\n${errors.join('\n')}`);
   } finally {
-    delete process.env.ROCKETCHAT_MONGODB_SECRET;
+    for (const name of Object.keys(PRODUCTION_SECRETS)) delete process.env[name];
     process.exitCode = undefined;
     log.mockRestore();
     error.mockRestore();

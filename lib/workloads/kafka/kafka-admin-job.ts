@@ -16,20 +16,28 @@ import { ADMIN_USER, SCRAM_LOGIN, SCRAM_MECHANISM } from './kafka-scripts';
 
 /** What an admin Job needs of its cluster (KafkaCluster). */
 export interface AdministeredCluster {
+  /** The cluster's name, which Job names start with. */
   readonly instance: string;
+  /** Where the cluster and its admin Secret are. */
   readonly namespace: string;
+  /** The Kafka image, whose tools the Job runs. */
   readonly image: ContainerImage;
+  /** Every broker's `host:9092`. */
   readonly bootstrapServers: string;
   /** Holds `admin-password`. */
   readonly credentials: SecretRef;
   allowClient(client: Workload): void;
 }
 
+/** An admin Job: what it runs and how many brokers it waits for. */
 export interface AdminJobProps {
+  /** The cluster it administers. */
   readonly cluster: AdministeredCluster;
   /** Error-message owner. */
   readonly owner: string;
+  /** The Job's instance label (its name, before the spec hash). */
   readonly instance: string;
+  /** Its component label and container name, e.g. `topic` or `user`. */
   readonly component: string;
   /** The commands, run after the admin settings are written and `brokers` brokers answer. */
   readonly script: readonly string[];
@@ -65,6 +73,7 @@ export function adminScriptHead(brokers: number): string[] {
   ];
 }
 
+/** A Job in the cluster's namespace that runs `script` as the admin user, after the wait of adminScriptHead. */
 export function adminJob(scope: Construct, id: string, props: AdminJobProps): Workload {
   const cluster = props.cluster;
   if (AppChart.of(scope).namespaceName !== cluster.namespace) {

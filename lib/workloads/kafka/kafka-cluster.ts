@@ -98,7 +98,9 @@ export interface KafkaClusterProps {
 
 /** A client identity of the cluster (KafkaUser): its SCRAM user name and its Secret, copied into a client's namespace. */
 export interface KafkaClientIdentity {
+  /** The SCRAM user name (principal `User:<name>`). */
   readonly userName: string;
+  /** The user's Secret (key `password`) in `chart`'s namespace. */
   secretIn(chart: AppChart): SecretRef;
 }
 
@@ -147,6 +149,8 @@ export class KafkaCluster extends Construct implements Connectable {
       controllerStorageSize: Check.quantity,
       storageClassName: Check.nonEmptyString,
       brokerNodeIdOffset: Check.integer(0),
+      credentials: Shapes.secretSource,
+      rackAware: Check.boolean,
     });
     const chart = AppChart.of(this);
     const env = chart.env;

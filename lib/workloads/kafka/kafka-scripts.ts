@@ -21,12 +21,17 @@ export const ADMIN_USER = 'admin';
 /** Tools run next to the server get a small heap, no agents and their own quiet logging. */
 export const TOOL_ENV = 'KAFKA_OPTS= KAFKA_JMX_OPTS= JMX_PORT= KAFKA_LOG4J_OPTS= KAFKA_HEAP_OPTS="-Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"';
 
+/** What a node's start script needs to know about its pool. */
 export interface StartScriptOptions {
+  /** Added to the pod ordinal to make node.id (brokers start at 100). */
   readonly nodeIdOffset: number;
   /** `<headless>.<namespace>.svc.<domain>`. */
   readonly domain: string;
+  /** The roles of the node. */
   readonly serves: { readonly broker: boolean; readonly controller: boolean };
+  /** `log.dirs`, where meta.properties tells a formatted volume. */
   readonly dataDir: string;
+  /** The volume's mount path, where the format approval file goes. */
   readonly volumePath: string;
   /** Every voter's `host:9093`; a controller asks the others before it formats an empty volume. */
   readonly voters: readonly string[];
@@ -36,6 +41,7 @@ export interface StartScriptOptions {
   readonly quorumProbeSeconds: number;
 }
 
+/** The node's start script: identity, credentials, rack, logging, the guarded format, then exec the server. */
 export function startScript(o: StartScriptOptions): string {
   const advertise = o.serves.broker ? 'CLIENT://${host}:9092,INTERNAL://${host}:9094' : '';
   const controllerAdvertise = o.serves.controller ? 'CONTROLLER://${host}:9093' : '';

@@ -38,7 +38,7 @@ export interface KafkaTopicProps {
   readonly replicationFactor?: number;
   /** Topic-level settings, e.g. `{ 'retention.ms': 604800000, 'cleanup.policy': 'compact' }`; the topic gets exactly these. @default - none */
   readonly settings?: Readonly<Record<string, string | number>>;
-  /** @default PartitionIncrease.ALLOW */
+  /** What to do when the spec has more partitions than the topic. @default PartitionIncrease.ALLOW */
   readonly partitionIncrease?: PartitionIncrease;
 }
 
@@ -56,6 +56,7 @@ export class KafkaTopic extends Construct {
       partitions: Check.integer(1),
       replicationFactor: Check.integer(1),
       settings: Check.record(Check.either(Check.string, Check.number)),
+      partitionIncrease: Check.instance(PartitionIncrease, 'PartitionIncrease.ALLOW or PartitionIncrease.REFUSE'),
     });
     const cluster = props.cluster;
     const owner = `kafka topic '${props.name}'`;

@@ -13,6 +13,8 @@
  */
 import { Construct } from 'constructs';
 import { AppChart } from '../../building-blocks/app-chart';
+import { Check, checkProps } from '../../building-blocks/check-props';
+import { Shapes } from '../../building-blocks/prop-shapes';
 import { EnvValue } from '../../building-blocks/env-value';
 import { SecretKeySpec, SecretRef, SecretSource } from '../../building-blocks/secrets';
 import { Workload } from '../../building-blocks/workload';
@@ -58,7 +60,9 @@ export class KafkaAcl {
 
 const OPERATIONS = ['Read', 'Write', 'Describe', 'Create', 'Delete', 'Alter', 'DescribeConfigs', 'AlterConfigs'];
 
+/** A user of a cluster: its name, its ACLs and where its password comes from. */
 export interface KafkaUserProps {
+  /** The cluster; the user is declared in its app. */
   readonly cluster: KafkaCluster;
   /** The SCRAM user name (principal `User:<name>`). @default the construct id */
   readonly name?: string;
@@ -74,6 +78,7 @@ export interface KafkaUserProps {
 
 const KEYS: readonly SecretKeySpec[] = [{ key: 'password', description: 'SCRAM password (letters and digits)', generate: 'password' }];
 
+/** A SCRAM user with its ACLs, set by a Job of the cluster's app; clients connect as it with connectTo(cluster, { user }). */
 export class KafkaUser extends Construct {
   public readonly userName: string;
   public readonly acls: readonly KafkaAcl[];
@@ -85,6 +90,13 @@ export class KafkaUser extends Construct {
 
   public constructor(scope: Construct, id: string, props: KafkaUserProps) {
     super(scope, id);
+    const acl = Check.instance(KafkaAcl, 'KafkaAcl.consume(topic, group), KafkaAcl.produce(topic) or KafkaAcl.of(...)');
+    checkProps<KafkaUserProps>(`kafka user '${id}'`, props, {
+      cluster: Check.required(Check.instance(KafkaCluster, 'a KafkaCluster')),
+      name: Check.nonEmptyString,
+      acls: Check.required(Check.array(Check.either(acl, Check.array(acl)))),
+      credentials: Shapes.secretSource,
+    });
     this.cluster = props.cluster;
     this.userName = props.name ?? id;
     const owner = `kafka user '${this.userName}'`;
