@@ -132,7 +132,9 @@ async function main(): Promise<void> {
     ...comparison,
   ].join('\n');
   console.log(table);
-  const file = path.join(ROOT, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}.json`);
+  // BENCH_LABEL names a variant, e.g. `SHIPSHAPE_BUNDLE=off SHIPSHAPE_PARALLEL=off BENCH_LABEL=before npm run bench`.
+  const label = process.env.BENCH_LABEL ? `-${process.env.BENCH_LABEL.replace(/[^a-z0-9-]/gi, '')}` : '';
+  const file = path.join(ROOT, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}${label}.json`);
   fs.writeFileSync(file, JSON.stringify({ machine, runs: RUNS, loadAverage: os.loadavg(), figures, stages: stageTimes, ratios, comparison }, null, 2) + '\n');
   console.log(`\nwritten: ${path.relative(ROOT, file)}`);
 }

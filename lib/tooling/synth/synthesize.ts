@@ -87,14 +87,14 @@ export function synthesize(options: SynthOptions): SynthResult {
   const clock = new StageClock();
   // Refused before any work, so that a wrong --outdir fails fast; writeAtomically checks again.
   checkOutdir(options.outdir);
-  const { app, records } = buildRecords(options, clock);
+  const { records, warnings } = buildRecords(options, clock);
   const validation = clock.time('validation', () => validateManifests(records, { requireSpread: options.env.highAvailability }));
   rejectFindings(validation);
   const { files, graph, dot } = renderOutput(options, records, clock);
   const drawn = options.renderSvg !== undefined && graph.nodes.length <= MAX_DRAWN_NODES;
   if (drawn) files.set('graph.svg', clock.time('picture', () => options.renderSvg!(dot)));
   const dropped = options.outdir ? clock.time('write', () => writeAtomically(options.outdir!, files)) : [];
-  return { records, files, validation, graph: { nodes: graph.nodes.length, drawn }, warnings: warningsOf(app), stages: clock.times, dropped };
+  return { records, files, validation, graph: { nodes: graph.nodes.length, drawn }, warnings, stages: clock.times, dropped };
 }
 
 /** Refuses an output folder the synth did not make (see refusalToReplace), before anything is built. */
@@ -104,9 +104,10 @@ export function checkOutdir(outdir: string | undefined): void {
 }
 
 /** The construct tree of the apps, resolved into plain manifests (the steps before the gate). */
-export function buildRecords(options: SynthOptions, clock: StageClock): { app: App; records: ManifestRecord[] } {
+export function buildRecords(options: SynthOptions, clock: StageClock): { records: ManifestRecord[]; warnings: string[] } {
   const app = clock.time('construct tree', () => buildApps(options.env, options.apps));
-  return { app, records: clock.time('token resolution', () => collectManifests(app)) };
+  // Only plain data is kept: the construct tree can be freed before YAML and validation (peak memory at scale).
+  return { records: clock.time('token resolution', () => collectManifests(app)), warnings: warningsOf(app) };
 }
 
 /** The gate's verdict: any finding stops the synth before a file is written. */
