@@ -158,7 +158,9 @@ function requireWithCodeCache(file) {
   const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
   const mod = new Module(file, module);
   mod.filename = file;
-  mod.paths = Module._nodeModulePaths(path.dirname(file));
+  // Packages left out of the bundle resolve from the project, wherever the cache is (SHIPSHAPE_RUN_CACHE).
+  const fromRoot = path.join(ROOT, 'main.ts');
+  mod.paths = Module._nodeModulePaths(ROOT);
   mod.loaded = true;
   if (cachedData === undefined || script.cachedDataRejected) {
     // Made once the run has compiled what it uses: at exit, or when a helper thread says it is done.
@@ -168,7 +170,7 @@ function requireWithCodeCache(file) {
     process.once('beforeExit', save);
     runner().saveCodeCache.push(save);
   }
-  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(fromRoot), mod, file, path.dirname(file));
   return mod.exports;
 }
 

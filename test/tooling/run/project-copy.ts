@@ -16,9 +16,9 @@ export function copyProject(prefix: string): string {
   return dir;
 }
 
-/** The environment of a synth run in `dir`: its own bundle cache, the names of the catalogue's production Secrets. */
+/** The environment of a synth run in `dir`: its own bundle cache (outside the copy, as a user may set it), the names of the catalogue's production Secrets. */
 export function runEnv(dir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, SHIPSHAPE_RUN_CACHE: path.join(dir, '.run-cache'), ...PRODUCTION_SECRETS, ...extra };
+  return { ...process.env, SHIPSHAPE_RUN_CACHE: path.join(dir, '..', 'run-cache'), ...PRODUCTION_SECRETS, ...extra };
 }
 
 /** Every file of a folder with its bytes. */
