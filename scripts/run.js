@@ -198,7 +198,7 @@ function inputsOf(entry) {
   }
 }
 
-module.exports = { load, runner, bundleOptions, inputsOf, ROOT };
+module.exports = { load, runner, bundleOptions, inputsOf, ROOT, CACHE };
 
 if (require.main === module) {
   const [entry, ...args] = process.argv.slice(2);

@@ -41,6 +41,7 @@ const WATCHED_FOLDERS = ['lib', 'apps', 'imports', 'schemas'];
 const WATCHED_FILES = new Set(['main.ts', 'package.json', 'tsconfig.json']);
 
 interface Runner {
+  readonly CACHE: string;
   runner(): unknown;
   bundleOptions(entry: string): Record<string, unknown>;
   inputsOf(entry: string): string[] | undefined;
@@ -81,7 +82,13 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
 
   const helperEntry = path.join('lib', 'tooling', 'synth', 'helper-worker.ts');
   let helper = SynthHelper.start();
-  const context = await esbuild.context({ ...runner.bundleOptions(options.entry), packages: 'external', write: false, metafile: true } as any);
+  // Kept in memory; its source map is written beside a name per round, so a construct error names the user's line
+  // (./attribute.ts reads `<file>.map`, and caches by file name).
+  const outfile = path.join(runner.CACHE, `watch-${process.pid}.js`);
+  fs.mkdirSync(runner.CACHE, { recursive: true });
+  const context = await esbuild.context({ ...runner.bundleOptions(options.entry), packages: 'external', write: false, metafile: true, outfile, sourcemap: 'external' } as any);
+  let roundNumber = 0;
+  let previousMap: string | undefined;
   const typeCheck = new Worker(path.join(options.root, 'scripts', 'run.js'), {
     argv: [path.join('lib', 'tooling', 'synth', 'type-check-worker.ts')],
     workerData: { root: options.root },
@@ -99,9 +106,11 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
   const round = async (): Promise<boolean> => {
     roundStarted = Date.now();
     let code: string;
+    let map: string | undefined;
     try {
       const result = await context.rebuild();
-      code = result.outputFiles![0].text;
+      code = result.outputFiles!.find((f) => f.path.endsWith('.js'))!.text;
+      map = result.outputFiles!.find((f) => f.path.endsWith('.map'))?.text;
     } catch (err) {
       const errors = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] }).errors ?? [];
       for (const e of errors) log(`synth failed: ${e.location ? `${e.location.file}(${e.location.line},${e.location.column + 1}): ` : ''}${e.text}`);
@@ -115,7 +124,9 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
     const argv = process.argv;
     process.argv = [argv[0], options.entry, ...options.args];
     try {
-      const file = `${options.entry}.watch.js`;
+      const file = outfile.replace(/\.js$/, `-${++roundNumber}.js`);
+      if (previousMap) fs.rmSync(previousMap, { force: true });
+      if (map) fs.writeFileSync((previousMap = `${file}.map`), map);
       const mod = { exports: {} };
       new vm.Script(Module.wrap(code), { filename: file }).runInThisContext().call(mod.exports, mod.exports, createRequire(options.entry), mod, file, path.dirname(options.entry));
     } catch (err) {
@@ -184,6 +195,7 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
       clearTimeout(timer);
       await running;
       await context.dispose();
+      if (previousMap) fs.rmSync(previousMap, { force: true });
       await typeCheck.terminate();
       await helper?.close();
     },

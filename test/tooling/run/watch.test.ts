@@ -66,7 +66,8 @@ describe('synth --watch', () => {
         .replace("{ loadBalancedService: true }", "{ loadBalancedService: true, cacheSize: '64Gi' }")
         .concat("\nexport const notANumber: number = 'text';\n"),
     );
-    expect(output).toMatch(/synth failed: .*memcached.*cacheSize/);
+    // Named by the user's line, through the source map of the round's bundle.
+    expect(output).toMatch(/synth failed: memcached\/memcached \(MemcachedCluster, apps\/memcached\/app\.ts:\d+\): .*cacheSize/);
     expect(output).toContain('the previous output folder was left as it was');
     expect(readTree(dist)).toEqual(before);
     await until('the type error of the changed file', () => /type error: apps\/memcached\/app\.ts\(\d+,\d+\): error TS2322/.test(output));
