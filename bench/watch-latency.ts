@@ -8,11 +8,11 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-const COPIED = ['main.ts', 'lib', 'apps', 'imports', 'schemas', 'scripts/run.js', 'package.json', 'package-lock.json', 'tsconfig.json'];
+const COPIED = ['main.ts', 'environments.ts', 'lib', 'apps', 'imports', 'schemas', 'scripts/run.js', 'package.json', 'package-lock.json', 'tsconfig.json'];
 
 export async function watchLatency(root: string, work: string, runs: number, env: NodeJS.ProcessEnv): Promise<number[]> {
   const project = path.join(work, 'project');
-  for (const entry of COPIED) fs.cpSync(path.join(root, entry), path.join(project, entry), { recursive: true });
+  for (const entry of COPIED.filter((e) => fs.existsSync(path.join(root, e)))) fs.cpSync(path.join(root, entry), path.join(project, entry), { recursive: true });
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(project, 'node_modules'));
   const dist = path.join(work, 'dist');
   const app = path.join(project, 'apps', 'memcached', 'app.ts');
