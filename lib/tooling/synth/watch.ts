@@ -1,5 +1,5 @@
 /**
- * `npm run synth -- --watch`: one warm process re-synthesises on every save of the project's sources (main.ts, lib/,
+ * `npm run synth -- --watch`: one warm process re-synthesises on every save of the project's sources (main.ts, environments.ts, lib/,
  * apps/, imports/, schemas/, package.json, tsconfig.json). Each round rebuilds the entry with an incremental esbuild
  * context (packages stay loaded, only the project's code is evaluated again), and runs the entry's own synth CLI,
  * validated and written atomically as always, with the gate and the picture on a helper thread that stays warm (it
@@ -38,7 +38,7 @@ export function watchHost(): WatchHost | undefined {
 
 /** Folders watched recursively, and files of the root watched on their own. */
 const WATCHED_FOLDERS = ['lib', 'apps', 'imports', 'schemas'];
-const WATCHED_FILES = new Set(['main.ts', 'package.json', 'tsconfig.json']);
+const WATCHED_FILES = new Set(['main.ts', 'environments.ts', 'package.json', 'tsconfig.json']);
 
 interface Runner {
   readonly CACHE: string;
