@@ -22,6 +22,8 @@ export interface ScheduledJobProps {
   /** IANA zone the schedule is read in, e.g. `Europe/Berlin`. @default - the controller manager's zone (UTC on most clusters) */
   readonly timeZone?: string;
   readonly containers: readonly ContainerProps[];
+  /** Containers that run to completion, in order, before `containers` (e.g. a dump before its upload). @default - none */
+  readonly initContainers?: readonly ContainerProps[];
   /** @default - none */
   readonly volumes?: readonly Volume[];
   /** What happens when a run is still going at the next time. @default 'Forbid' */
@@ -45,6 +47,7 @@ export class ScheduledJob extends Construct {
       schedule: Check.required(Check.nonEmptyString),
       timeZone: Check.string,
       containers: Check.required(Check.array(Check.object(CONTAINER))),
+      initContainers: Check.array(Check.object(CONTAINER)),
       volumes: Check.array(Shapes.volume),
       concurrencyPolicy: Check.oneOf(['Forbid', 'Replace', 'Allow']),
       startingDeadlineSeconds: Check.integer(0),
@@ -59,6 +62,7 @@ export class ScheduledJob extends Construct {
       identity: props.identity,
       kind: WorkloadKind.CRON_JOB,
       containers: props.containers,
+      initContainers: props.initContainers,
       volumes: props.volumes,
       shutdown: props.shutdown ?? ShutdownPolicy.worker(),
       // A scheduled run may take longer than an ad-hoc Job, and retries less: the next run comes anyway.

@@ -213,17 +213,17 @@ describe('rocketchat app', () => {
     });
   });
 
-  test('a nightly backup dumps the replica set with the root password from the same Secret, to a claim, keeping N days', () => {
+  test('a nightly backup dumps the replica set as the backup user from the same Secret, to a claim, keeping N days', () => {
     const cron = find(prod, 'CronJob', 'rocketchat-mongodb-backup');
     expect(cron.spec).toMatchObject({ schedule: '0 2 * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 300 });
     const pod = cron.spec.jobTemplate.spec.template.spec;
     const container = pod.containers[0];
-    const script: string = container.command[2];
-    expect(script).toContain('mongodump --config=/tmp/mongodump.yaml');
-    expect(script).toContain('replicaSet=rs0&authSource=admin&readPreference=secondaryPreferred');
-    for (let i = 0; i < 3; i++) expect(script).toContain(`rocketchat-mongodb-${i}.rocketchat-mongodb-headless.rocketchat.svc.cluster.local:27017`);
-    expect(script).toContain(`-mmin +${14 * 24 * 60} -print -delete`);
-    expect(container.env.find((e: any) => e.name === 'MONGODB_ROOT_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'rocketchat-mongodb-credentials', key: 'mongodb-root-password' });
+    const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.valueFrom.secretKeyRef]));
+    expect(container.command).toEqual(['bash', '/scripts/backup.sh']);
+    expect(env.MONGODB_URI).toContain('replicaSet=rs0&authSource=admin&readPreference=secondaryPreferred');
+    for (let i = 0; i < 3; i++) expect(env.MONGODB_URI).toContain(`rocketchat-mongodb-${i}.rocketchat-mongodb-headless.rocketchat.svc.cluster.local:27017`);
+    expect(env.KEEP_MINUTES).toBe(String(14 * 24 * 60));
+    expect(env.MONGODB_BACKUP_PASSWORD).toEqual({ name: 'rocketchat-mongodb-credentials', key: 'mongodb-password-backup' });
     const claim = pod.volumes.find((v: any) => v.name === 'backup').persistentVolumeClaim.claimName;
     expect(find(prod, 'PersistentVolumeClaim', claim).spec.resources.requests.storage).toBe('100Gi');
     expect(cron.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 14400 });
