@@ -4,6 +4,8 @@
  * are returned, not just the first.
  */
 import { describe, ManifestRecord } from '../manifest/manifest';
+import { checkObjectApi } from './api-objects';
+import { checkPodApi } from './api-pods';
 import { checkApplySets } from './applyset';
 import { CUSTOM_RESOURCES } from './custom-resources';
 import { Finding } from './finding';
@@ -76,6 +78,9 @@ export function validateManifests(records: readonly ManifestRecord[], options: V
     exemptions.push({ namespace: name, level: level.level.name, reason: level.reason ?? '(no reason given)' });
   }
   for (const pod of pods) findings.push(...checkPodSecurity(pod, namespaceLevel(namespaces.get(namespaceOf(pod.record.manifest))).level));
+  // What the API server (of 1.27 or 1.36, whichever is stricter) would refuse, beyond the schemas.
+  for (const r of records) findings.push(...checkObjectApi(r));
+  for (const pod of pods) findings.push(...checkPodApi(pod));
   findings.push(...checkPractice(records, pods, { requireSpread: options.requireSpread ?? true }));
   findings.push(...checkImageFloors(pods));
   findings.push(...checkApplySets(records));
