@@ -74,7 +74,12 @@ export const ${variable}: AppDefinition = {
 function testSource(name: string, variable: string): string {
   return `import { ${variable} } from '../../apps/${name}/app';
 import { environments } from '../../environments';
-import { assertGatePasses, assertRestricted, assertSelectorsMatch, find, synthApp } from '../../lib/testing';
+import { Environment } from '../../lib/building-blocks/environment';
+import { assertGatePasses, assertRestricted, assertSelectorsMatch, find } from '../../lib/testing';
+import { synthCatalogue } from '../helpers';
+
+// Names every Secret a production synth asks for (e.g. of a MongoDB you add), as an operator would.
+const synthApp = (app: typeof ${variable}, env: Environment) => synthCatalogue([app], env);
 
 // Every environment of the project (environments.ts), so an added one is tested here too.
 describe('${name} app', () => {

@@ -67,12 +67,22 @@ export const PRODUCTION_SECRETS: Readonly<Record<string, string>> = {
  * needs no change here.
  */
 export function synthCatalogue(catalogue: readonly AppDefinition[], env: Environment): ManifestRecord[] {
+  return synthWithSecretNames(catalogue, env).records;
+}
+
+/** The names `synthCatalogue` gives, by variable: for a synth in another process (the runner's tests). */
+export function secretNamesFor(catalogue: readonly AppDefinition[], env: Environment): Record<string, string> {
+  return synthWithSecretNames(catalogue, env).names;
+}
+
+function synthWithSecretNames(catalogue: readonly AppDefinition[], env: Environment): { records: ManifestRecord[]; names: Record<string, string> } {
   const set = Object.keys(PRODUCTION_SECRETS).filter((v) => process.env[v] === undefined);
   for (const v of set) process.env[v] = PRODUCTION_SECRETS[v];
   try {
     for (;;) {
       try {
-        return synthApps(catalogue, env);
+        const records = synthApps(catalogue, env);
+        return { records, names: Object.fromEntries(set.map((v) => [v, process.env[v]!])) };
       } catch (err) {
         const variable = /set ([A-Z][A-Z0-9_]*) to the name of an existing Secret/.exec(err instanceof Error ? err.message : '')?.[1];
         if (!variable || set.includes(variable) || process.env[variable] !== undefined) throw err;

@@ -85,15 +85,24 @@ export interface RocketChatAppProps {
 
 const DESCRIPTION = 'Rocket.Chat team chat on a MongoDB replica set';
 
-export function rocketChatApp(props: RocketChatAppProps = {}): AppDefinition {
+/**
+ * The Rocket.Chat chart, with a typed handle to its database: an app that declares `uses: [rocketchat]` reaches it as
+ * `context.use(rocketchat).database`, never by `node.findChild(...)`.
+ */
+export class RocketChatAppChart extends AppChart {
+  /** The bundled replica set, or the external database given in the props; set while the chart is built. */
+  public database!: MongoReplicaSet | ExternalMongoDatabase;
+}
+
+export function rocketChatApp(props: RocketChatAppProps = {}): AppDefinition<RocketChatAppChart> {
   return { name: 'rocketchat', description: DESCRIPTION, build: (scope, env) => buildRocketChat(scope, env, props) };
 }
 
 /** The catalogue's Rocket.Chat, with its own replica set. */
 export const rocketchat = rocketChatApp();
 
-function buildRocketChat(scope: Construct, env: Environment, props: RocketChatAppProps): AppChart {
-  const chart = new AppChart(scope, 'rocketchat', { env, description: DESCRIPTION, version: '8.6.0' });
+function buildRocketChat(scope: Construct, env: Environment, props: RocketChatAppProps): RocketChatAppChart {
+  const chart = new RocketChatAppChart(scope, 'rocketchat', { env, description: DESCRIPTION, version: '8.6.0' });
   const owner = "rocketchat 'rocketchat'";
   const replicas = props.replicas === undefined ? 1 : typeof props.replicas === 'number' ? props.replicas : env.pick(props.replicas);
   const license = props.license?.bind(chart, {
@@ -121,6 +130,7 @@ function buildRocketChat(scope: Construct, env: Environment, props: RocketChatAp
   const mongo = props.externalDatabase
     ? new ExternalMongoDatabase(chart, 'rocketchat-mongodb', props.externalDatabase)
     : new MongoReplicaSet(chart, 'rocketchat-mongodb', { users: [{ username: 'rocketchat', database: 'rocketchat' }] });
+  chart.database = mongo;
   // An external database is backed up by whoever runs it.
   if (mongo instanceof MongoReplicaSet) {
     new MongoBackup(chart, 'backup', { keepDays: env.pick({ local: 2, production: 14 }), ...props.backup, replicaSet: mongo });

@@ -13,6 +13,8 @@ import { ResourcePreset, Resources } from './resources';
 import { SecretSource } from './secrets';
 import { ShutdownPolicy } from './shutdown';
 import { InitProcess } from './signals';
+import { PodOptions } from './pod-options';
+import * as k8s from '../../imports/k8s';
 import { Volume } from './volumes';
 
 export const Shapes = {
@@ -65,6 +67,16 @@ export const CONTAINER: PropsSpec<ContainerProps> = {
   workingDir: Check.string,
 };
 
+/** The checks of PodOptions, shared by every construct that takes them. */
+export const POD_OPTIONS: PropsSpec<PodOptions> = {
+  nodeSelector: Check.stringRecord,
+  tolerations: Check.array(Check.any),
+  affinity: Check.object<k8s.Affinity>({ nodeAffinity: Check.any, podAffinity: Check.any, podAntiAffinity: Check.any }),
+  imagePullSecrets: Check.array(Check.nonEmptyString),
+  podLabels: Check.stringRecord,
+  podAnnotations: Check.stringRecord,
+};
+
 export const SERVICE_CONTAINER: PropsSpec<ServiceContainerProps> = {
   image: Check.required(Shapes.image),
   command: Check.stringArray,
@@ -75,6 +87,11 @@ export const SERVICE_CONTAINER: PropsSpec<ServiceContainerProps> = {
   resources: Shapes.resources,
   replicas: Shapes.perEnvironment(Check.integer(0, 1000)),
   writablePaths: Check.stringArray,
+  ...POD_OPTIONS,
+  volumes: Check.array(Shapes.volume),
+  mounts: Check.array(Check.object(VOLUME_MOUNT)),
+  initContainers: Check.array(Check.object(CONTAINER)),
+  sidecars: Check.array(Check.object(CONTAINER)),
 };
 
 export const IDENTITY: PropsSpec<Pick<WorkloadIdentity, 'name' | 'instance' | 'component'>> = {

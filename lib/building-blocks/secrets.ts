@@ -110,8 +110,16 @@ export interface ExternalSecretProps {
 
 export abstract class SecretSource {
   /** An existing Secret, created out of band (the error and README show the `kubectl create secret` command). */
-  public static existing(name: string): SecretSource {
-    return new ExistingSecretSource(name);
+  public static existing(name: string): SecretSource;
+  /**
+   * A Secret of your own, created out of band, with the keys your pods read: `ref` goes to `EnvValue.fromSecret`
+   * and `Volume.fromSecret` (a misspelt key is refused there), and the pods that read it list it as an external
+   * reference, which the synth prints. Bound by a construct, it must hold every key that construct asks for.
+   * e.g. `const stripe = SecretSource.existing('billing-stripe', ['api-key']); EnvValue.fromSecret(stripe.ref, 'api-key')`
+   */
+  public static existing(name: string, keys: readonly string[]): ExistingSecret;
+  public static existing(name: string, keys?: readonly string[]): SecretSource {
+    return keys === undefined ? new ExistingSecretSource(name) : new ExistingSecret(name, keys);
   }
 
   /** An ExternalSecret (external-secrets.io) that maps remote keys into a Secret. */
@@ -161,6 +169,31 @@ class ExistingSecretSource extends SecretSource {
   }
 
   public bind(_scope: Construct, request: SecretRequest): SecretRef {
+    return new SecretRef(this.name, 'existing', request.keys, this.name);
+  }
+}
+
+/** An existing Secret with known keys (see `SecretSource.existing(name, keys)`). */
+export class ExistingSecret extends SecretSource {
+  /** The Secret, for `EnvValue.fromSecret(ref, key)` and `Volume.fromSecret(name, ref)`. */
+  public readonly ref: SecretRef;
+
+  public constructor(public readonly name: string, keys: readonly string[]) {
+    super();
+    const owner = `SecretSource.existing('${name}')`;
+    if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) throw new Error(`${owner}: '${name}' is not a Secret name; use lowercase letters, digits, '-' and '.'`);
+    if (keys.length === 0) throw new Error(`${owner}: keys is empty; list the keys your pods read, e.g. ['api-key']`);
+    const bad = keys.find((k) => !/^[-._a-zA-Z0-9]{1,253}$/.test(k));
+    if (bad !== undefined) throw new Error(`${owner}: key '${bad}' is not a Secret key; use letters, digits, '-', '_' and '.'`);
+    const specs = [...new Set(keys)].map((key): SecretKeySpec => ({ key, description: `${key} of Secret ${name}`, generate: 'given' }));
+    this.ref = new SecretRef(name, 'existing', specs, name);
+  }
+
+  public bind(_scope: Construct, request: SecretRequest): SecretRef {
+    const missing = request.keys.filter((k) => !this.ref.keys.some((x) => x.key === k.key)).map((k) => k.key);
+    if (missing.length > 0) {
+      throw new Error(`${request.owner}: existing secret '${this.name}' was declared with keys ${this.ref.keys.map((k) => k.key).join(', ')}, but it needs ${missing.join(', ')}; add them to the keys`);
+    }
     return new SecretRef(this.name, 'existing', request.keys, this.name);
   }
 }

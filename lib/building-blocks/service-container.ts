@@ -9,10 +9,11 @@ import { ContainerProps, VolumeMount } from './container';
 import { EnvValue } from './env-value';
 import { PerEnvironment } from './environment';
 import { ContainerImage } from './image';
+import { PodOptions } from './pod-options';
 import { ResourcePreset, Resources } from './resources';
 import { Volume } from './volumes';
 
-export interface ServiceContainerProps {
+export interface ServiceContainerProps extends PodOptions {
   /** A pinned image, with the user it runs as. */
   readonly image: ContainerImage;
   /** In exec form. @default - the image's entrypoint */
@@ -31,12 +32,32 @@ export interface ServiceContainerProps {
   readonly replicas?: number | PerEnvironment<number>;
   /** Paths the image writes to, as emptyDirs. @default ['/tmp'] */
   readonly writablePaths?: readonly string[];
+  /**
+   * Pod volumes beyond the config files and writable paths, e.g. an emptyDir that an init container fills and the
+   * main container and a sidecar read (each mounts it by name in its `mounts`).
+   * @default - none
+   */
+  readonly volumes?: readonly Volume[];
+  /** Mounts of `volumes` into the main container (read-only unless `readOnly: false`). @default - none */
+  readonly mounts?: readonly VolumeMount[];
+  /** Containers that run to completion before the main one starts, e.g. to fetch or render files into a volume. @default - none */
+  readonly initContainers?: readonly ContainerProps[];
+  /**
+   * Containers beside the main one in every pod (a proxy, an exporter, a log forwarder): each with its own image,
+   * resources and probes, under the same restricted security context; their ports join the pod's.
+   * @default - none
+   */
+  readonly sidecars?: readonly ContainerProps[];
 }
 
 export interface BuiltContainer {
   readonly container: Omit<ContainerProps, 'probes' | 'ports'>;
   readonly volumes: Volume[];
   readonly replicas: number;
+  /** The Workload props that pass through unchanged: init containers and the pod options. */
+  readonly pod: PodOptions & { readonly initContainers?: readonly ContainerProps[] };
+  /** Containers beside the main one, after it in the pod. */
+  readonly sidecars: readonly ContainerProps[];
 }
 
 export function buildServiceContainer(scope: Construct, name: string, props: ServiceContainerProps): BuiltContainer {
@@ -57,10 +78,25 @@ export function buildServiceContainer(scope: Construct, name: string, props: Ser
     volumes.push(Volume.fromConfigMap('config', files));
     mounts.push({ volume: 'config', path: configPath });
   }
+  volumes.push(...(props.volumes ?? []));
+  mounts.push(...(props.mounts ?? []));
+  const sidecars = props.sidecars ?? [];
+  const clash = sidecars.find((c) => c.name === name);
+  if (clash) throw new Error(`${name}: sidecar '${clash.name}' has the main container's name; give the sidecar a name of its own`);
   const replicas = props.replicas === undefined ? env.pick({ local: 1, production: 3 }) : typeof props.replicas === 'number' ? props.replicas : env.pick(props.replicas);
   return {
     volumes,
     replicas,
+    sidecars,
+    pod: {
+      initContainers: props.initContainers,
+      nodeSelector: props.nodeSelector,
+      tolerations: props.tolerations,
+      affinity: props.affinity,
+      imagePullSecrets: props.imagePullSecrets,
+      podLabels: props.podLabels,
+      podAnnotations: props.podAnnotations,
+    },
     container: {
       name,
       image: props.image,

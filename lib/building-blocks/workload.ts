@@ -27,9 +27,10 @@ import { checkEnvReferences, ContainerProps, renderContainer, writableVolumeName
 import { EnvValue } from './env-value';
 import { Environment } from './environment';
 import { Check, checkProps, PropsSpec } from './check-props';
-import { CONTAINER, IDENTITY, Shapes } from './prop-shapes';
+import { CONTAINER, IDENTITY, POD_OPTIONS, Shapes } from './prop-shapes';
 import { checkIdentity, recommendedLabels, selectorLabels, WorkloadIdentity } from './labels';
-import { checkCount, checkDnsLabel, checkEnvName } from './names';
+import { checkCount, checkDnsLabel, checkDnsSubdomain, checkEnvName } from './names';
+import { PodOptions } from './pod-options';
 import { parseQuantity } from '../vocabulary/quantity';
 import { MAX_CRONJOB_NAME } from '../vocabulary/formats';
 import { NetworkPeer, NetworkPeers, PortSpec, WorkloadNetworkPolicy } from './network-policy';
@@ -119,7 +120,7 @@ export interface CronOptions {
   readonly suspend?: boolean;
 }
 
-export interface WorkloadProps {
+export interface WorkloadProps extends PodOptions {
   /** Who the pods are; `partOf` and `version` are filled in from the app and the first container's image. */
   readonly identity: Pick<WorkloadIdentity, 'name' | 'instance' | 'component'>;
   /** @default WorkloadKind.DEPLOYMENT */
@@ -159,18 +160,12 @@ export interface WorkloadProps {
   readonly zoneSpread?: ZoneSpread;
   /** @default - none */
   readonly priorityClassName?: string;
-  /** @default - none */
-  readonly tolerations?: readonly k8s.Toleration[];
-  /** Node labels the pods require, e.g. `{ 'kubernetes.io/os': 'linux' }`. @default - none */
-  readonly nodeSelector?: Readonly<Record<string, string>>;
   /** Whether the containers run until stopped (and so need probes). @default true, false for a Job */
   readonly longRunning?: boolean;
   /** For WorkloadKind.JOB and CRON_JOB. @default - the JobOptions defaults */
   readonly job?: JobOptions;
   /** Required for WorkloadKind.CRON_JOB. @default - none */
   readonly cron?: CronOptions;
-  /** Extra pod template annotations, e.g. Prometheus scrape settings. @default - none */
-  readonly podAnnotations?: Readonly<Record<string, string>>;
 }
 
 export const JOB_OPTIONS: PropsSpec<JobOptions> = {
@@ -201,8 +196,7 @@ const WORKLOAD_PROPS: PropsSpec<WorkloadProps> = {
   maxUnavailable: Check.integer(1),
   spread: Check.boolean,
   priorityClassName: Check.nonEmptyString,
-  tolerations: Check.array(Check.any),
-  nodeSelector: Check.stringRecord,
+  ...POD_OPTIONS,
   longRunning: Check.boolean,
   job: Check.object(JOB_OPTIONS),
   cron: Check.object<CronOptions>({
@@ -214,7 +208,6 @@ const WORKLOAD_PROPS: PropsSpec<WorkloadProps> = {
     failedJobsHistoryLimit: Check.integer(0),
     suspend: Check.boolean,
   }),
-  podAnnotations: Check.stringRecord,
 };
 
 export class Workload extends Construct {
@@ -260,6 +253,7 @@ export class Workload extends Construct {
     this.containers = props.containers;
     this.replicas = this.kind === WorkloadKind.DAEMON_SET || this.kind.runsToCompletion ? 0 : checkCount(this.owner, 'replicas', props.replicas ?? 1, 0, 1000);
     const labels = recommendedLabels(this.identity);
+    const podLabels = { ...this.extraPodLabels(props.podLabels ?? {}, labels), ...labels };
     const selector = selectorLabels(this.identity);
     const shutdown = props.shutdown ?? ShutdownPolicy.server();
     const initProcess = props.initProcess ?? InitProcess.NONE;
@@ -270,6 +264,8 @@ export class Workload extends Construct {
     this.addVolumes(this.volumes, [...(props.initContainers ?? []), ...props.containers]);
     this.checkPodSecurity(chart, props, this.podVolumes);
     for (const s of props.configSources ?? []) this.configSources.push(s);
+    // Pull secrets are created out of band: listed as external references, which the gate checks and the synth prints.
+    for (const name of props.imagePullSecrets ?? []) this.configSources.push({ kind: 'Secret', name, external: true, hashInput: () => `Secret/${name}/image-pull` });
     for (const c of [...props.containers, ...(props.initContainers ?? [])]) this.addSecretSources(c.env ?? {});
 
     this.serviceAccountName = this.identity.instance;
@@ -297,6 +293,8 @@ export class Workload extends Construct {
       // Both landed at once: the images' architecture, then the user's own node labels.
       nodeSelector: mergeSelectors(this.architectureSelector([...props.containers, ...(props.initContainers ?? [])]), props.nodeSelector),
       tolerations: props.tolerations ? [...props.tolerations] : undefined,
+      affinity: props.affinity,
+      imagePullSecrets: props.imagePullSecrets?.map((name) => ({ name: checkDnsSubdomain(this.owner, 'imagePullSecrets', name) })),
       topologySpreadConstraints: this.spreadConstraints(props, selector),
       initContainers: growable ? Lazy.any({ produce: () => (allInit().length > 0 ? allInit() : undefined) }) : initContainers.length > 0 ? initContainers : undefined,
       containers,
@@ -308,7 +306,7 @@ export class Workload extends Construct {
     };
     const extraAnnotations = props.podAnnotations ?? {};
     const template: k8s.PodTemplateSpec = {
-      metadata: { labels, annotations: Lazy.any({ produce: () => this.podAnnotations(extraAnnotations) }) },
+      metadata: { labels: podLabels, annotations: Lazy.any({ produce: () => this.podAnnotations(extraAnnotations) }) },
       spec: podSpec,
     };
     this.renderController(props, labels, selector, template);
@@ -535,6 +533,20 @@ export class Workload extends Construct {
       });
     }
     return constraints;
+  }
+
+  /** Extra pod labels: valid keys and values, and none of the recommended labels, which selectors and tools rely on. */
+  private extraPodLabels(extra: Readonly<Record<string, string>>, recommended: Readonly<Record<string, string>>): Record<string, string> {
+    for (const [key, value] of Object.entries(extra)) {
+      if (key in recommended) throw new Error(`${this.owner}: podLabels sets ${key}, which the workload sets itself; use a label key of your own`);
+      if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key)) {
+        throw new Error(`${this.owner}: podLabels key '${key}' is not a label key; use an optional DNS prefix and a name of up to 63 letters, digits, '-', '_' or '.'`);
+      }
+      if (!/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(value)) {
+        throw new Error(`${this.owner}: podLabels ${key} value '${value}' is not a label value; use up to 63 letters, digits, '-', '_' or '.'`);
+      }
+    }
+    return { ...extra };
   }
 
   private podAnnotations(extra: Readonly<Record<string, string>>): Record<string, string> | undefined {

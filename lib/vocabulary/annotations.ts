@@ -12,6 +12,8 @@ export const ANNOTATION = {
   podSecurityReason: 'shipshape.dev/pod-security-reason',
   /** On a NetworkPolicy: what its ipBlock peers are, as JSON `{ "<cidr>": "<name>" }` (e.g. the Kubernetes API), for the graph. */
   addressNames: 'shipshape.dev/address-names',
+  /** On any object checked by `npm run validate`: rules switched off for it, and why (`rule-a,rule-b: reason`). */
+  skipRules: 'shipshape.dev/skip-rules',
   /** On a development Secret: a warning that its values are not secret. */
   developmentOnly: 'shipshape.dev/development-only',
 } as const;

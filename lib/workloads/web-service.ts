@@ -25,6 +25,16 @@ export interface AutoscalingOptions {
   readonly targetCpuPercent?: number;
 }
 
+/** A port beyond `http`, on the main container and the Service. */
+export interface WebPort {
+  /** Port name (a DNS label of up to 15 characters), e.g. `grpc`. */
+  readonly name: string;
+  /** The port the container listens on. */
+  readonly port: number;
+  /** The Service's port. @default the container port */
+  readonly servicePort?: number;
+}
+
 export interface WebServiceProps extends ServiceContainerProps {
   /** The port the container listens on; it is named `http`. */
   readonly port: number;
@@ -40,6 +50,10 @@ export interface WebServiceProps extends ServiceContainerProps {
   readonly shutdown?: ShutdownPolicy;
   /** A HorizontalPodAutoscaler on cpu; the Deployment then leaves replicas to it. @default - none */
   readonly autoscaling?: AutoscalingOptions;
+  /** More ports than `http` (gRPC, metrics), each on the main container and the Service. @default - none */
+  readonly ports?: readonly WebPort[];
+  /** Annotations of the Ingress, e.g. for the ingress controller or cert-manager. @default - none */
+  readonly ingressAnnotations?: Readonly<Record<string, string>>;
 }
 
 export class WebService extends Construct {
@@ -60,7 +74,12 @@ export class WebService extends Construct {
       ingressHost: Shapes.perEnvironment(Check.string),
       shutdown: Shapes.shutdown,
       autoscaling: Check.object<AutoscalingOptions>({ minReplicas: Check.required(Check.integer(1, 1000)), maxReplicas: Check.required(Check.integer(1, 1000)), targetCpuPercent: Check.integer(1, 100) }),
+      ports: Check.array(Check.object<WebPort>({ name: Check.required(Check.nonEmptyString), port: Check.required(Check.port), servicePort: Check.port })),
+      ingressAnnotations: Check.stringRecord,
     });
+    const extraPorts = props.ports ?? [];
+    const taken = extraPorts.find((p) => p.name === 'http');
+    if (taken) throw new Error(`${owner}: ports names 'http', the main port's name; give port ${taken.port} another name`);
     checkPort(owner, 'port', props.port);
     const built = buildServiceContainer(this, id, props);
     const health = props.healthPath ?? '/healthz';
@@ -75,22 +94,27 @@ export class WebService extends Construct {
       replicasManagedExternally: scaling !== undefined,
       shutdown: props.shutdown ?? ShutdownPolicy.server(),
       volumes: built.volumes,
+      ...built.pod,
       containers: [
         {
           ...built.container,
-          ports: [{ name: 'http', port: props.port }],
+          ports: [{ name: 'http', port: props.port }, ...extraPorts.map((p) => ({ name: p.name, port: p.port }))],
           probes: {
             startup: Probe.http(health, 'http', { periodSeconds: 5, failureThreshold: 60 }),
             liveness: Probe.http(health, 'http', { periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 4 }),
             readiness: Probe.http(props.readinessPath ?? health, 'http', { periodSeconds: 5, timeoutSeconds: 3 }),
           },
         },
+        ...built.sidecars,
       ],
     });
-    this.service = new WorkloadService(this, 'service', this.workload, { name: id, ports: [{ name: 'http', port: props.servicePort ?? 80 }] });
+    this.service = new WorkloadService(this, 'service', this.workload, {
+      name: id,
+      ports: [{ name: 'http', port: props.servicePort ?? 80 }, ...extraPorts.map((p) => ({ name: p.name, port: p.servicePort ?? p.port }))],
+    });
     if (props.ingressHost !== undefined) {
       const host = typeof props.ingressHost === 'string' ? props.ingressHost : chart.env.pick(props.ingressHost);
-      this.ingress = new WebIngress(this, 'ingress', this.service, { host, portName: 'http' });
+      this.ingress = new WebIngress(this, 'ingress', this.service, { host, portName: 'http', annotations: props.ingressAnnotations });
     }
     if (scaling) {
       new k8s.KubeHorizontalPodAutoscalerV2(this, 'autoscaler', {
@@ -111,9 +135,9 @@ export class WebService extends Construct {
     return this;
   }
 
-  /** Lets another workload of ours call this one. */
+  /** Lets another workload of ours call this one, on every port of its Service. */
   public allowFrom(client: Workload): void {
-    this.workload.allowFrom(client, [{ port: this.workload.containers[0].ports![0].port }]);
+    this.workload.allowFrom(client, (this.workload.containers[0].ports ?? []).map((p) => ({ port: p.port })));
   }
 
   /** In-cluster URL, e.g. `http://orders.shop.svc.cluster.local`. */

@@ -6,7 +6,8 @@
 import { Construct } from 'constructs';
 import { Check, checkProps } from '../building-blocks/check-props';
 import { ConnectOptions } from '../building-blocks/connection';
-import { PROBES, SERVICE_CONTAINER, Shapes } from '../building-blocks/prop-shapes';
+import { CONTAINER_PORT, PROBES, SERVICE_CONTAINER, Shapes } from '../building-blocks/prop-shapes';
+import { ContainerPort } from '../building-blocks/container';
 import { Probes } from '../building-blocks/probes';
 import { buildServiceContainer, ServiceContainerProps } from '../building-blocks/service-container';
 import { ShutdownPolicy } from '../building-blocks/shutdown';
@@ -20,6 +21,8 @@ export interface WorkerProps extends ServiceContainerProps {
   readonly shutdown?: ShutdownPolicy;
   /** For processes that spawn children and do not reap them. @default InitProcess.NONE */
   readonly initProcess?: InitProcess;
+  /** Ports of the main container (a health or metrics port; a worker has no Service). @default - none */
+  readonly ports?: readonly ContainerPort[];
 }
 
 export class Worker extends Construct {
@@ -32,6 +35,7 @@ export class Worker extends Construct {
       probes: Check.required(Check.object(PROBES)),
       shutdown: Shapes.shutdown,
       initProcess: Shapes.initProcess,
+      ports: Check.array(Check.object(CONTAINER_PORT)),
     });
     const built = buildServiceContainer(this, id, props);
     this.workload = new Workload(this, 'workload', {
@@ -40,7 +44,8 @@ export class Worker extends Construct {
       shutdown: props.shutdown ?? ShutdownPolicy.worker({ shutdownSeconds: 30 }),
       initProcess: props.initProcess,
       volumes: built.volumes,
-      containers: [{ ...built.container, probes: props.probes }],
+      ...built.pod,
+      containers: [{ ...built.container, ports: props.ports, probes: props.probes }, ...built.sidecars],
     });
   }
 

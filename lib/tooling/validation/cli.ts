@@ -7,6 +7,7 @@ import { validateManifests } from '.';
 import { formatFindings } from './finding';
 import { loadManifests } from '../manifest/load';
 import { KUBERNETES_VERSIONS, KubernetesVersion } from './schema';
+import { applySkips, declaredSkips } from './skip-rules';
 
 export function runValidateCli(argv: readonly string[] = process.argv): void {
   const program = new Command()
@@ -21,7 +22,14 @@ export function runValidateCli(argv: readonly string[] = process.argv): void {
     const opts = program.opts<{ k8s?: KubernetesVersion; spread: boolean }>();
     const target = program.args[0];
     const records = loadManifests(target);
-    const result = validateManifests(records, { versions: opts.k8s ? [opts.k8s] : undefined, requireSpread: opts.spread });
+    if (records.length === 0) {
+      throw new Error(`${target} holds no Kubernetes objects (no .yaml, .yml or .json file with a document); give a folder or file of manifests`);
+    }
+    const validated = validateManifests(records, { versions: opts.k8s ? [opts.k8s] : undefined, requireSpread: opts.spread });
+    const declared = declaredSkips(records);
+    const { kept, skipped } = applySkips(validated.findings, declared.skips);
+    const result = { ...validated, findings: [...declared.findings, ...kept] };
+    for (const s of skipped) console.log(`skipped for ${s.skip.object}: ${s.skip.rules.join(', ')} (${s.count} finding(s)): ${s.skip.reason}`);
     for (const e of result.exemptions) console.log(`pod security exemption: namespace '${e.namespace}' enforces '${e.level}': ${e.reason}`);
     for (const e of result.externalRefs) console.log(`external reference: ${e.ref}, used by ${e.usedBy}`);
     if (result.findings.length > 0) {

@@ -4,7 +4,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { PRODUCTION_SECRETS, tempDir } from '../../helpers';
+import { catalogue } from '../../../apps/catalogue';
+import { Environment } from '../../../lib/building-blocks/environment';
+import { secretNamesFor, tempDir } from '../../helpers';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 const COPIED = ['main.ts', 'environments.ts', 'lib', 'apps', 'imports', 'schemas', 'scripts/run.js', 'package.json', 'package-lock.json', 'tsconfig.json'];
@@ -16,9 +18,15 @@ export function copyProject(prefix: string): string {
   return dir;
 }
 
-/** The environment of a synth run in `dir`: its own bundle cache (outside the copy, as a user may set it), the names of the catalogue's production Secrets. */
+let secretNames: Record<string, string> | undefined;
+
+/**
+ * The environment of a synth run in `dir`: its own bundle cache (outside the copy, as a user may set it), and the names of every production Secret the
+ * catalogue asks for (found as synthCatalogue finds them, so an app added with `npm run new` is covered).
+ */
 export function runEnv(dir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, SHIPSHAPE_RUN_CACHE: path.join(dir, '..', 'run-cache'), ...PRODUCTION_SECRETS, ...extra };
+  secretNames ??= secretNamesFor(catalogue, Environment.PRODUCTION);
+  return { ...process.env, SHIPSHAPE_RUN_CACHE: path.join(dir, '..', 'run-cache'), ...secretNames, ...extra };
 }
 
 /** Every file of a folder with its bytes. */

@@ -76,7 +76,7 @@ describe('synth --watch', () => {
 
   test('a syntax error is reported the same way', async () => {
     const before = readTree(dist);
-    await save((t) => t.replace('build(scope, env) {', 'build(scope, env) {{'));
+    await save((t) => t.replace('build: (scope, env) => new MemcachedAppChart(scope, env),', 'build: (scope, env) => {{ new MemcachedAppChart(scope, env),'));
     expect(output).toMatch(/synth failed: apps\/memcached\/app\.ts\(\d+,\d+\)/);
     expect(readTree(dist)).toEqual(before);
     expect(exited).toBe(false);
