@@ -93,7 +93,8 @@ export class LogBackend {
   /**
    * Grafana Loki's push API, with a fixed, low-cardinality label set: every pod label as a stream label
    * (`auto_kubernetes_labels`) would open new streams on each rollout and Job run (grafana/helm-charts#446).
-   * The pod name stays in the JSON line.
+   * The pod name stays in the JSON line; a pod without the app label gets no `app` label (loki.c skips an accessor
+   * that finds nothing).
    */
   public static loki(target: LogBackendTarget): LogBackend {
     const port = checkPort('log backend loki', 'port', target.port ?? 3100);
@@ -268,7 +269,7 @@ function checkHost(host: string): string {
 }
 
 /**
- * The classic config. Keys checked against fluent-bit 4.0.3's config maps (plugins/in_tail/tail.c,
+ * The classic config. Keys checked against the config maps of fluent-bit 4.1.1, the image (plugins/in_tail/tail.c,
  * plugins/out_loki/loki.c, plugins/out_es/es.c, src/flb_output.c, include/fluent-bit/flb_config.h).
  */
 export function renderConfig(ownNamespace: string, plugin: string, settings: readonly string[]): string {

@@ -91,7 +91,7 @@ function parseClassic(text: string): { section: string; entries: [string, string
   return sections;
 }
 
-// Keys of fluent-bit 4.0.3's config maps (lower case, as prop_key_check compares them): src/flb_config.c and
+// Keys of the config maps of fluent-bit 4.1.1, the image, (lower case, as prop_key_check compares them): src/flb_config.c and
 // include/fluent-bit/flb_config.h for [SERVICE]; src/flb_input.c, plugins/in_tail/tail.c; filter_kubernetes;
 // src/flb_output.c (retry_limit, storage.total_limit_size, tls.*, host/port of network outputs), out_loki, out_es, out_stdout.
 const KNOWN_KEYS: Record<string, string[]> = {
@@ -133,7 +133,7 @@ describe('log shipping survives rollouts and backend restarts (issue 17, item 5)
   const records = synthApps([logging], Environment.PRODUCTION);
   const pod = find(records, 'DaemonSet', 'fluent-bit').spec.template;
 
-  test('the config parses, uses only keys fluent-bit 4.0.3 knows, and keeps offsets and buffer on the node', () => {
+  test('the config parses, uses only keys fluent-bit 4.1.1 knows, and keeps offsets and buffer on the node', () => {
     const sections = checkConfig(records, 'fluent-bit-config');
     expect(valueOf(sections, 'INPUT', 'DB')).toBe('/var/lib/fluent-bit/tail.db');
     expect(valueOf(sections, 'INPUT', 'Read_from_Head')).toBe('On');
