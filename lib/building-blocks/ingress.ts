@@ -72,6 +72,12 @@ export class WebIngress extends Construct {
         ],
       },
     });
+    if (this.tls) {
+      // The controller reads the certificate, which the synth never creates (cert-manager or `kubectl create secret
+      // tls` does): listing it with the pods behind the Ingress puts it in the synth's external references.
+      const tlsSecret = props.tlsSecretName ?? `${service.name}-tls`;
+      service.workload.addConfigSource({ kind: 'Secret', name: tlsSecret, external: true, hashInput: () => `Secret/${tlsSecret}/tls-certificate` });
+    }
     const containerPort = service.workload.containers.flatMap((c) => c.ports ?? []).find((p) => p.name === props.portName)!;
     service.workload.allowIngressFrom(NetworkPeers.namespace(env.config.ingressControllerNamespace), [{ port: containerPort.port }]);
   }

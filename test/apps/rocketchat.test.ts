@@ -174,6 +174,8 @@ describe('rocketchat app', () => {
     expect(ingress.spec.tls).toEqual([{ hosts: ['chat.example.com'], secretName: 'rocketchat-tls' }]);
     // ingress-nginx's default body limit is 1m; Rocket.Chat accepts uploads up to FileUpload_MaxFileSize, 100 MiB.
     expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size']).toBe('100m');
+    // Nothing in dist creates the certificate: the synth lists it among the Secrets to create out of band.
+    expect(find(prod, 'Deployment', 'rocketchat').spec.template.metadata.annotations['shipshape.dev/external-refs'].split(',')).toContain('Secret/rocketchat-tls');
     expect(findAll(local, 'Ingress')).toEqual([]);
     const rootUrl = (records: any) => find(records, 'Deployment', 'rocketchat').spec.template.spec.containers[0].env.find((e: any) => e.name === 'ROOT_URL').value;
     expect(rootUrl(prod)).toBe('https://chat.example.com');
@@ -195,7 +197,7 @@ describe('rocketchat app', () => {
       const env = deployment.spec.template.spec.containers[0].env;
       expect(env.find((e: any) => e.name === 'MONGO_URL').valueFrom.secretKeyRef).toEqual({ name: 'chat-db', key: 'mongodb-uri' });
       expect(env.some((e: any) => e.name === 'MONGODB_PASSWORD')).toBe(false);
-      expect(deployment.spec.template.metadata.annotations['shipshape.dev/external-refs']).toBe('Secret/chat-db,Secret/rocketchat-admin');
+      expect(deployment.spec.template.metadata.annotations['shipshape.dev/external-refs']).toBe('Secret/chat-db,Secret/rocketchat-admin,Secret/rocketchat-tls');
       expect(findAll(records, 'Secret')).toEqual([]);
     });
 
