@@ -12,6 +12,15 @@ import { tempDir } from '../helpers';
 const root = path.join(__dirname, '..', '..');
 const run = (...args: string[]) => spawnSync(process.execPath, ['--require', 'tsx/cjs', 'scripts/validate.ts', ...args], { cwd: root, encoding: 'utf8' });
 
+const LABELS = {
+  'app.kubernetes.io/name': 'web',
+  'app.kubernetes.io/instance': 'web',
+  'app.kubernetes.io/version': '1.0.0',
+  'app.kubernetes.io/component': 'tls',
+  'app.kubernetes.io/part-of': 'shop',
+  'app.kubernetes.io/managed-by': 'shipshape',
+};
+
 /** The privileged fixture with an annotation on its Deployment. */
 function privileged(annotation: string): string {
   const docs = parseAllDocuments(fs.readFileSync(path.join(root, 'test/fixtures/validation/fail/pss-privileged.yaml'), 'utf8')).map((d) => d.toJS());
@@ -43,5 +52,40 @@ describe('validate CLI', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('[skip-rules/format]');
     expect(r.stderr).toContain('[pss-baseline/privileged]');
+  });
+
+  test('a custom resource is declared with --crd and then validated against its schema; undeclared, it is reported with the way to declare it', () => {
+    const dir = tempDir('validate-crd');
+    // A CRD shaped as cert-manager publishes its Certificate (a small part of the schema).
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'certificates.cert-manager.io' },
+      spec: {
+        group: 'cert-manager.io',
+        names: { kind: 'Certificate', plural: 'certificates' },
+        scope: 'Namespaced',
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: {
+          apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' },
+          spec: { type: 'object', required: ['secretName', 'issuerRef'], properties: { secretName: { type: 'string' }, dnsNames: { type: 'array', items: { type: 'string' } }, issuerRef: { type: 'object', properties: { name: { type: 'string' }, kind: { type: 'string' } } } } },
+        } } } }],
+      },
+    };
+    fs.writeFileSync(path.join(dir, 'crd.yaml'), dump(crd));
+    const manifests = path.join(dir, 'manifests');
+    fs.mkdirSync(manifests);
+    const certificate = (spec: object) => dump({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: 'shop', labels: LABELS }, spec });
+    fs.writeFileSync(path.join(manifests, 'cert.yaml'), certificate({ secretName: 'web-tls', dnsNames: ['web.example.com'], issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' } }));
+    const undeclared = run(manifests);
+    expect(undeclared.status).toBe(1);
+    expect(undeclared.stderr).toContain('cert-manager.io/v1/Certificate is not a Kubernetes 1.27 kind and not a declared custom resource; check apiVersion and kind, or declare its CRD (npm run validate -- --crd <crd.yaml>)');
+    const declared = run('--crd', path.join(dir, 'crd.yaml'), '--', manifests);
+    expect(declared.stderr).toBe('');
+    expect(declared.status).toBe(0);
+    fs.writeFileSync(path.join(manifests, 'cert.yaml'), certificate({ secretName: 'web-tls', dnsName: ['web.example.com'], issuerRef: { name: 'letsencrypt' } }));
+    const misspelt = run('--crd', path.join(dir, 'crd.yaml'), '--', manifests);
+    expect(misspelt.status).toBe(1);
+    expect(misspelt.stderr).toContain("unknown field 'dnsName'");
+    expect(run('--crd', path.join(manifests, 'cert.yaml'), '--', manifests).stderr).toContain('holds no CustomResourceDefinition');
   });
 });

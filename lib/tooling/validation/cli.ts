@@ -6,7 +6,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { validateManifests } from '.';
 import { formatFindings } from './finding';
 import { loadManifests } from '../manifest/load';
-import { KUBERNETES_VERSIONS, KubernetesVersion } from './schema';
+import { CustomValidator, KUBERNETES_VERSIONS, KubernetesVersion } from './schema';
+import { crdValidators } from './custom-resources';
 import { applySkips, declaredSkips } from './skip-rules';
 
 export function runValidateCli(argv: readonly string[] = process.argv): void {
@@ -15,17 +16,24 @@ export function runValidateCli(argv: readonly string[] = process.argv): void {
     .description('Validate a folder of Kubernetes YAML: schemas, Pod Security Standards, production practice, references.')
     .argument('<path>', 'folder or file of YAML manifests')
     .addOption(new Option('--k8s <version>', 'validate against one Kubernetes version only').choices([...KUBERNETES_VERSIONS]))
+    .option('--crd <files...>', 'CustomResourceDefinition YAML files declaring custom resources to validate (e.g. from kubectl get crd X -o yaml)')
     .option('--no-spread', 'do not require topology spread for workloads with 2+ replicas (non-production manifests)')
     .exitOverride();
   try {
     program.parse([...argv]);
-    const opts = program.opts<{ k8s?: KubernetesVersion; spread: boolean }>();
+    const opts = program.opts<{ k8s?: KubernetesVersion; spread: boolean; crd?: string[] }>();
+    const customResources = new Map<string, CustomValidator>();
+    for (const file of opts.crd ?? []) {
+      const crds = loadManifests(file).filter((r) => r.manifest.kind === 'CustomResourceDefinition');
+      if (crds.length === 0) throw new Error(`--crd ${file} holds no CustomResourceDefinition`);
+      for (const r of crds) for (const [key, validator] of crdValidators(r.manifest)) customResources.set(key, validator);
+    }
     const target = program.args[0];
     const records = loadManifests(target);
     if (records.length === 0) {
       throw new Error(`${target} holds no Kubernetes objects (no .yaml, .yml or .json file with a document); give a folder or file of manifests`);
     }
-    const validated = validateManifests(records, { versions: opts.k8s ? [opts.k8s] : undefined, requireSpread: opts.spread });
+    const validated = validateManifests(records, { versions: opts.k8s ? [opts.k8s] : undefined, requireSpread: opts.spread, customResources });
     const declared = declaredSkips(records);
     const { kept, skipped } = applySkips(validated.findings, declared.skips);
     const result = { ...validated, findings: [...declared.findings, ...kept] };

@@ -26,6 +26,26 @@ interface KeptSchema {
 
 function fromCrdSchema(file: string): [string, CustomValidator] {
   const kept: KeptSchema = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, file), 'utf8'));
+  return [`${kept.apiVersion}/${kept.kind}`, schemaValidator(kept.openAPIV3Schema)];
+}
+
+/**
+ * Validators for every served version of a CustomResourceDefinition (as `kubectl get crd X -o yaml` prints it, or
+ * as its project publishes it), keyed `group/version/Kind`: how `npm run validate -- --crd` declares a custom resource.
+ */
+export function crdValidators(crd: { spec?: any; metadata?: { name?: string } }): [string, CustomValidator][] {
+  const spec = crd.spec ?? {};
+  const kind = spec.names?.kind;
+  if (typeof spec.group !== 'string' || typeof kind !== 'string' || !Array.isArray(spec.versions)) {
+    throw new Error(`CustomResourceDefinition ${crd.metadata?.name ?? '<unnamed>'} has no spec.group, spec.names.kind or spec.versions`);
+  }
+  return spec.versions
+    .filter((v: any) => v.served !== false && v.schema?.openAPIV3Schema)
+    .map((v: any): [string, CustomValidator] => [`${spec.group}/${v.name}/${kind}`, schemaValidator(v.schema.openAPIV3Schema)]);
+}
+
+function schemaValidator(openAPIV3Schema: unknown): CustomValidator {
+  const kept = { openAPIV3Schema };
   let validate: ReturnType<Ajv['compile']> | undefined;
   const validator: CustomValidator = (manifest) => {
     if (!validate) {
@@ -39,7 +59,7 @@ function fromCrdSchema(file: string): [string, CustomValidator] {
       message: e.keyword === 'additionalProperties' ? `unknown field '${(e.params as any).additionalProperty}'` : e.keyword === 'enum' ? `${e.message}: ${(e.params as any).allowedValues.join(', ')}` : e.message ?? e.keyword,
     }));
   };
-  return [`${kept.apiVersion}/${kept.kind}`, validator];
+  return validator;
 }
 
 /** A version no current operator serves: one finding with the fix. */

@@ -14,13 +14,15 @@ import { checkPodSecurity, namespaceLevel } from './pod-security';
 import { namespaceOf, podTemplate, PodTemplateRef } from '../manifest/pods';
 import { checkPractice } from './practice';
 import { checkReferences } from './references';
-import { KUBERNETES_VERSIONS, KubernetesVersion, SchemaValidator } from './schema';
+import { CustomValidator, KUBERNETES_VERSIONS, KubernetesVersion, SchemaValidator } from './schema';
 
 export interface ValidationOptions {
   /** @default both 1.27 and 1.36 */
   readonly versions?: readonly KubernetesVersion[];
   /** @default true */
   readonly requireSpread?: boolean;
+  /** Custom resources declared beside the kept ones (`npm run validate -- --crd`), by `group/version/Kind`. @default - none */
+  readonly customResources?: ReadonlyMap<string, CustomValidator>;
 }
 
 export interface Exemption {
@@ -54,7 +56,7 @@ export function warmValidators(kinds: readonly string[], versions: readonly Kube
 export function validateManifests(records: readonly ManifestRecord[], options: ValidationOptions = {}): ValidationResult {
   const findings: Finding[] = [];
   for (const version of options.versions ?? KUBERNETES_VERSIONS) {
-    const validator = schemaValidator(version);
+    const validator = options.customResources?.size ? new SchemaValidator(version, new Map([...CUSTOM_RESOURCES, ...options.customResources])) : schemaValidator(version);
     for (const r of records) findings.push(...validator.validate(r));
   }
   const seen = new Map<string, ManifestRecord>();

@@ -81,7 +81,7 @@ export class SchemaValidator {
     }
     const definition = this.gvkToDefinition.get(key);
     if (!definition) {
-      return [finding(record, rule, 'apiVersion', `${key} is not a Kubernetes ${this.version} kind and not a declared custom resource; check apiVersion and kind`)];
+      return [finding(record, rule, 'apiVersion', `${key} is not a Kubernetes ${this.version} kind and not a declared custom resource; check apiVersion and kind, or declare its CRD (npm run validate -- --crd <crd.yaml>)`)];
     }
     let validate = this.compiled.get(definition);
     if (!validate) {
