@@ -81,3 +81,17 @@ describe('validate CLI', () => {
     expect(run('--k8s', '1.27', 'test/fixtures/validation/fail/schema-field-newer-than-1.27.yaml').status).toBe(1);
   });
 });
+
+describe('validate CLI applies the API-server rules to any YAML', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ['--require', 'tsx/cjs', 'scripts/validate.ts', ...args], { cwd: root, encoding: 'utf8' });
+
+  test('a CronJob name over 52 characters and an env name 1.27 refuses', () => {
+    const cron = run('test/fixtures/validation/fail/api-cronjob-name-too-long.yaml');
+    expect(cron.status).toBe(1);
+    expect(cron.stderr).toContain('[api/name] test/fixtures/validation/fail/api-cronjob-name-too-long.yaml: CronJob/shop/report-of-every-order-placed-by-every-customer-nightly');
+    const env = run('test/fixtures/validation/fail/api-env-name-space.yaml');
+    expect(env.status).toBe(1);
+    expect(env.stderr).toContain("env name 'LOG LEVEL'");
+    expect(env.stderr).toContain('Kubernetes 1.27 refuses it (1.32 and later accept it)');
+  });
+});
