@@ -14,6 +14,12 @@ import * as path from 'path';
 import { writeEquivalentChart } from './helm-chart';
 import { watchLatency } from './watch-latency';
 
+// `npm run bench -- memcached [preset ...]`: the real-binary memory check of bench/memcached.ts instead.
+if (process.argv[2] === 'memcached') {
+  const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'memcached.ts'), ...process.argv.slice(3)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROOT = path.resolve(__dirname, '..');
 const OUT = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-bench-'));

@@ -25,7 +25,8 @@ export class MemcachedAppChart extends AppChart {
 
   public constructor(scope: Construct, env: Environment) {
     super(scope, 'memcached', { env, description: DESCRIPTION });
-    this.cache = new MemcachedCluster(this, 'memcached', { loadBalancedService: true });
+    // No load-balanced Service: clients hash over the members (README, "Clients").
+    this.cache = new MemcachedCluster(this, 'memcached');
     this.cache.allowFromPeer(NetworkPeers.labelledClients(CLIENT_LABEL));
   }
 }

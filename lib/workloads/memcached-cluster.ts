@@ -13,7 +13,8 @@ import { ContainerImage } from '../building-blocks/image';
 import { checkCount } from '../building-blocks/names';
 import { NetworkPeer, NetworkPeers } from '../building-blocks/network-policy';
 import { Probe } from '../building-blocks/probes';
-import { toMebibytes, toMillicores } from '../vocabulary/quantity';
+import { parseQuantity, toMebibytes, toMillicores } from '../vocabulary/quantity';
+import { largestCache, memoryBudget, MemoryBudget } from './memcached-sizing';
 import { resolveResources, ResourcePreset, Resources } from '../building-blocks/resources';
 import { WorkloadService } from '../building-blocks/service';
 import { ShutdownPolicy } from '../building-blocks/shutdown';
@@ -32,18 +33,27 @@ export interface MemcachedClusterProps {
   readonly image?: ContainerImage;
   /** @default 1 in local, 3 in production */
   readonly members?: number;
-  /** @default ResourcePreset.SMALL (256Mi memory limit) */
+  /**
+   * The memory request is the limit (a full cache uses it all, and a pod above its request is evicted first): a
+   * preset's request is raised to its limit; explicit resources must state them equal. No cpu limit (throttling
+   * hurts a cache's latency); `-t` follows the cpu request.
+   * @default ResourcePreset.SMALL (256Mi memory)
+   */
   readonly resources?: ResourcePreset | Resources;
   /**
    * Cache memory (`-m`), e.g. `128Mi`.
-   * @default the memory limit minus headroom for connections and overhead
+   * @default the largest -m whose hash table, slab pages past -m, connections, threads and kernel sockets fit the limit
    */
   readonly cacheSize?: string;
   /** Maximum simultaneous connections (`-c`). @default 1024 */
   readonly maxConnections?: number;
-  /** Largest item (`-I`), e.g. `1m`; at most half the cache. @default '1m' */
+  /** Largest item (`-I`): a multiple of 512k, e.g. `1m`; at most half the cache. @default '1m' */
   readonly maxItemSize?: string;
-  /** Also create a ClusterIP Service for clients that do not hash. @default false */
+  /**
+   * Also create a ClusterIP Service for a client that does not hash. Only with one member: with more, kube-proxy
+   * spreads one client's connections over all members, so gets miss and deletes leave stale copies elsewhere.
+   * @default false
+   */
   readonly loadBalancedService?: boolean;
   /** Run the Prometheus exporter sidecar. @default true */
   readonly metrics?: boolean;
@@ -52,8 +62,10 @@ export interface MemcachedClusterProps {
 }
 
 /** What the derived server flags are, for tests and docs. */
-export interface MemcachedSettings {
+export interface MemcachedSettings extends MemoryBudget {
+  /** `-m`. */
   readonly cacheMiB: number;
+  /** The memory limit minus -m. */
   readonly headroomMiB: number;
   readonly memoryLimitMiB: number;
   readonly maxConnections: number;
@@ -87,12 +99,18 @@ export class MemcachedCluster extends Construct implements Connectable {
     const owner = `memcached '${instance}'`;
     const image = props.image ?? ContainerImage.of('memcached:1.6.39', { uid: 11211 });
     this.members = checkCount(owner, 'members', props.members ?? env.pick({ local: 1, production: 3 }), 1, 100);
-    const resources = resolveResources(owner, props.resources ?? ResourcePreset.SMALL);
+    const resources = guaranteedMemory(owner, props.resources ?? ResourcePreset.SMALL);
     this.settings = deriveSettings(owner, resources, props);
     const s = this.settings;
     const exporterImage = props.exporterImage ?? ContainerImage.of('prom/memcached-exporter:v0.15.3', { uid: 65534 });
     const metrics = props.metrics ?? true;
     const headlessName = `${instance}-headless`;
+    if (props.loadBalancedService && this.members > 1) {
+      throw new Error(
+        `${owner}: loadBalancedService with ${this.members} members spreads a client's keys over every member (misses, and deletes that leave stale copies); ` +
+          'hash over memberAddresses or the headless Service, or drop loadBalancedService',
+      );
+    }
 
     this.workload = new Workload(this, 'workload', {
       identity: { name: 'memcached', instance, component: 'cache' },
@@ -107,7 +125,7 @@ export class MemcachedCluster extends Construct implements Connectable {
           name: 'memcached',
           image,
           command: ['memcached'],
-          args: ['-p', String(MEMCACHED_PORT), '-U', '0', '-m', String(s.cacheMiB), '-c', String(s.maxConnections), '-t', String(s.threads), '-I', s.maxItemSize],
+          args: memcachedArgs(s),
           ports: [{ name: 'memcached', port: MEMCACHED_PORT }],
           resources,
           probes: {
@@ -122,7 +140,8 @@ export class MemcachedCluster extends Construct implements Connectable {
                 image: exporterImage,
                 args: [`--memcached.address=localhost:${MEMCACHED_PORT}`, `--web.listen-address=:${MEMCACHED_EXPORTER_PORT}`],
                 ports: [{ name: 'metrics', port: MEMCACHED_EXPORTER_PORT }],
-                resources: ResourcePreset.NANO,
+                // Request = limit, as for memcached, so the pod never uses more than it requests.
+                resources: ResourcePreset.NANO.with({ memoryRequest: ResourcePreset.NANO.resources.memoryLimit }),
                 probes: { liveness: Probe.tcp('metrics'), readiness: Probe.tcp('metrics') },
               },
             ]
@@ -173,30 +192,59 @@ export class MemcachedCluster extends Construct implements Connectable {
   }
 }
 
-/** Server flags from the resources, so sizes are stated once. */
+/** memcached's command line; `hashpower` is presized so the table never doubles (memcached-sizing.ts). */
+export function memcachedArgs(s: MemcachedSettings): string[] {
+  return ['-p', String(MEMCACHED_PORT), '-U', '0', '-m', String(s.cacheMiB), '-c', String(s.maxConnections), '-t', String(s.threads), '-I', s.maxItemSize, '-o', `hashpower=${s.hashPower}`];
+}
+
+/** A preset with its memory request raised to its limit; explicit resources must already have them equal. */
+function guaranteedMemory(owner: string, value: ResourcePreset | Resources): Resources {
+  const r = resolveResources(owner, value instanceof ResourcePreset ? value.with({ memoryRequest: value.resources.memoryLimit }) : value);
+  if (parseQuantity(owner, 'resources.memoryRequest', r.memoryRequest) !== parseQuantity(owner, 'resources.memoryLimit', r.memoryLimit)) {
+    throw new Error(
+      `${owner}: resources.memoryRequest ${r.memoryRequest} differs from memoryLimit ${r.memoryLimit}; a full cache uses its whole limit, so set memoryRequest to ${r.memoryLimit}`,
+    );
+  }
+  return r;
+}
+
+/** Server flags from the resources, so sizes are stated once; the memory beyond -m is in memcached-sizing.ts. */
 export function deriveSettings(owner: string, resources: Resources, props: Pick<MemcachedClusterProps, 'cacheSize' | 'maxConnections' | 'maxItemSize'>): MemcachedSettings {
   const memoryLimitMiB = toMebibytes(owner, 'memoryLimit', resources.memoryLimit);
   const maxConnections = checkCount(owner, 'maxConnections', props.maxConnections ?? 1024, 16, 65536);
-  // Beyond -m memcached needs its hash table, thread stacks and about 16 KiB per connection.
-  const headroomMiB = Math.ceil(Math.max(16, memoryLimitMiB * 0.1) + (maxConnections * 16) / 1024);
-  const cacheMiB = props.cacheSize !== undefined ? toMebibytes(owner, 'cacheSize', props.cacheSize) : memoryLimitMiB - headroomMiB;
-  if (props.cacheSize !== undefined && cacheMiB + headroomMiB > memoryLimitMiB) {
+  const threads = Math.max(1, Math.ceil(toMillicores(owner, 'cpuRequest', resources.cpuRequest) / 1000));
+  const maxItemSize = props.maxItemSize ?? '1m';
+  const itemKiB = parseItemSize(owner, maxItemSize);
+  const cacheMiB = props.cacheSize !== undefined ? toMebibytes(owner, 'cacheSize', props.cacheSize) : largestCache(memoryLimitMiB, maxConnections, threads);
+  const budget = memoryBudget(cacheMiB, maxConnections, threads);
+  const why = `hash table ${budget.hashTableMiB}Mi, ${budget.slabClasses} slab pages past -m, ${budget.processMiB}Mi process and ${maxConnections} connections, ${budget.kernelMiB}Mi kernel sockets`;
+  if (props.cacheSize !== undefined && cacheMiB + budget.headroomMiB > memoryLimitMiB) {
     throw new Error(
-      `${owner}: memoryLimit ${resources.memoryLimit} is below cacheSize ${props.cacheSize} plus ${headroomMiB}Mi headroom for ${maxConnections} connections; ` +
-        `raise memoryLimit to at least ${cacheMiB + headroomMiB}Mi or lower cacheSize`,
+      `${owner}: memoryLimit ${resources.memoryLimit} is below cacheSize ${props.cacheSize} plus ${budget.headroomMiB}Mi headroom (${why}); ` +
+        `raise memoryLimit to at least ${cacheMiB + budget.headroomMiB}Mi or lower cacheSize`,
     );
   }
   if (cacheMiB < 16) {
-    throw new Error(`${owner}: memoryLimit ${resources.memoryLimit} leaves ${cacheMiB}Mi of cache after ${headroomMiB}Mi headroom; raise memoryLimit to at least ${16 + headroomMiB}Mi`);
+    const floor = 16 + memoryBudget(16, maxConnections, threads).headroomMiB;
+    throw new Error(`${owner}: memoryLimit ${resources.memoryLimit} leaves ${Math.max(cacheMiB, 0)}Mi of cache after headroom (${why}); raise memoryLimit to at least ${floor}Mi`);
   }
-  const maxItemSize = props.maxItemSize ?? '1m';
-  const itemMatch = /^([0-9]+)([kmKM])$/.exec(maxItemSize);
-  if (!itemMatch) throw new Error(`${owner}: maxItemSize '${maxItemSize}' is not a memcached size; use a form like 512k or 1m`);
-  const itemKiB = Number(itemMatch[1]) * (itemMatch[2].toLowerCase() === 'm' ? 1024 : 1);
-  if (itemKiB < 1 || itemKiB > 1024 * 1024) throw new Error(`${owner}: maxItemSize ${maxItemSize} must be between 1k and 1024m`);
   if (itemKiB * 2 > cacheMiB * 1024) {
     throw new Error(`${owner}: maxItemSize ${maxItemSize} is more than half the ${cacheMiB}Mi cache, which memcached refuses; lower maxItemSize or raise the cache`);
   }
-  const threads = Math.max(1, Math.ceil(toMillicores(owner, 'cpuRequest', resources.cpuRequest) / 1000));
-  return { cacheMiB, headroomMiB, memoryLimitMiB, maxConnections, threads, maxItemSize };
+  return { cacheMiB, ...budget, headroomMiB: memoryLimitMiB - cacheMiB, memoryLimitMiB, maxConnections, threads, maxItemSize };
+}
+
+/**
+ * `-I` in KiB. memcached refuses an -I below its 512 KiB slab_chunk_max, or not a multiple of it (memcached.c; tried
+ * with 1.6.18). Lowering slab_chunk_max too is left out: its unit changed from bytes to KiB in 1.6.24 (commit 1b3b855).
+ */
+function parseItemSize(owner: string, maxItemSize: string): number {
+  const itemMatch = /^([0-9]+)([kmKM])$/.exec(maxItemSize);
+  if (!itemMatch) throw new Error(`${owner}: maxItemSize '${maxItemSize}' is not a memcached size; use a form like 512k or 1m`);
+  const itemKiB = Number(itemMatch[1]) * (itemMatch[2].toLowerCase() === 'm' ? 1024 : 1);
+  if (itemKiB < 1 || itemKiB > 1024 * 1024) throw new Error(`${owner}: maxItemSize ${maxItemSize} must be between 512k and 1024m`);
+  if (itemKiB % 512 !== 0) {
+    throw new Error(`${owner}: maxItemSize ${maxItemSize} is refused by memcached; use a multiple of 512k (its slab_chunk_max), e.g. 512k, 1m or 1536k`);
+  }
+  return itemKiB;
 }

@@ -36,7 +36,7 @@ describe('synth CLI', () => {
     const r = await captured(() => runSynthCli([memcached], argv('--env', 'production')));
     expect(r.code).toBe(0);
     expect(r.out).toContain("synthesised 1 app(s) for env 'production': memcached");
-    expect(r.out).toMatch(/objects: 10 \(ConfigMap 1, Namespace 1, NetworkPolicy 3, PodDisruptionBudget 1, Service 2, ServiceAccount 1, StatefulSet 1\)/);
+    expect(r.out).toMatch(/objects: 9 \(ConfigMap 1, Namespace 1, NetworkPolicy 3, PodDisruptionBudget 1, Service 1, ServiceAccount 1, StatefulSet 1\)/);
     expect(r.out).toMatch(/KUBECTL_APPLYSET=true kubectl apply -n memcached --prune --applyset=configmaps\/memcached-applyset -f \S+\/memcached.yaml/);
     expect(r.out).toMatch(/time: \d+ ms/);
     expect(fs.readdirSync(outdir).sort()).toEqual(['.shipshape-dist', 'Kustomization', 'graph.dot', 'graph.svg', 'memcached.yaml']);
