@@ -25,13 +25,17 @@ import { Shapes } from '../building-blocks/prop-shapes';
 export const MEMCACHED_PORT = 11211;
 export const MEMCACHED_EXPORTER_PORT = 9150;
 
+/** How a MemcachedCluster is sized and run; every prop has a safe default. */
 export interface MemcachedClusterProps {
   /**
    * The memcached image; the official image runs as user memcache (11211).
    * @default memcached:1.6.39
    */
   readonly image?: ContainerImage;
-  /** @default 1 in local, 3 in production */
+  /**
+   * How many memcached members the clients hash over.
+   * @default 1 in local, 3 in production
+   */
   readonly members?: number;
   /**
    * The memory request is the limit (a full cache uses it all, and a pod above its request is evicted first): a
@@ -57,7 +61,10 @@ export interface MemcachedClusterProps {
   readonly loadBalancedService?: boolean;
   /** Run the Prometheus exporter sidecar. @default true */
   readonly metrics?: boolean;
-  /** @default prom/memcached-exporter:v0.15.3 */
+  /**
+   * The Prometheus exporter sidecar's image.
+   * @default prom/memcached-exporter:v0.15.3
+   */
   readonly exporterImage?: ContainerImage;
 }
 
@@ -67,12 +74,17 @@ export interface MemcachedSettings extends MemoryBudget {
   readonly cacheMiB: number;
   /** The memory limit minus -m. */
   readonly headroomMiB: number;
+  /** The container's memory limit (and request). */
   readonly memoryLimitMiB: number;
+  /** `-c`. */
   readonly maxConnections: number;
+  /** `-t`: the cpu request rounded up. */
   readonly threads: number;
+  /** `-I`. */
   readonly maxItemSize: string;
 }
 
+/** memcached members behind a headless Service, for clients that hash keys over them; sized to fit its limit when full. */
 export class MemcachedCluster extends Construct implements Connectable {
   public readonly workload: Workload;
   public readonly headlessService: WorkloadService;

@@ -56,9 +56,13 @@ export function hashPowerFor(cacheMiB: number): number {
   return power;
 }
 
+/** What memcached needs beyond -m, in whole MiB, and the hashpower that keeps its table from doubling. */
 export interface MemoryBudget {
+  /** `-o hashpower`: 1.5 x 2^hashpower covers the most items -m can hold. */
   readonly hashPower: number;
+  /** 2^hashpower x 8 B. */
   readonly hashTableMiB: number;
+  /** How many slab classes memcached makes (39 with the defaults). */
   readonly slabClasses: number;
   /** Slab pages the classes can take beyond -m, and malloc's header page for every slab page. */
   readonly slabOvershootMiB: number;
