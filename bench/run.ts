@@ -16,7 +16,7 @@ import { watchLatency } from './watch-latency';
 
 // `npm run bench -- memcached [preset ...]`: the real-binary memory check of bench/memcached.ts instead.
 if (process.argv[2] === 'memcached') {
-  const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'memcached.ts'), ...process.argv.slice(3)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'scripts', 'run.js'), path.join(__dirname, 'memcached.ts'), ...process.argv.slice(3)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 

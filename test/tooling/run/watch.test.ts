@@ -63,7 +63,7 @@ describe('synth --watch', () => {
     await save((t) =>
       t
         .replace("'shipshape.dev/memcached-client'", "'shipshape.dev/memcached-client-edited'")
-        .replace("{ loadBalancedService: true }", "{ loadBalancedService: true, cacheSize: '64Gi' }")
+        .replace("new MemcachedCluster(this, 'memcached')", "new MemcachedCluster(this, 'memcached', { cacheSize: '64Gi' })")
         .concat("\nexport const notANumber: number = 'text';\n"),
     );
     // Named by the user's line, through the source map of the round's bundle.
