@@ -13,7 +13,6 @@ import { Probe, Probes } from './probes';
 import { renderResources, resolveResources, ResourcePreset, Resources } from './resources';
 import { restrictedContainerSecurityContext } from './security';
 import { checkSignalPropagation, InitProcess } from './signals';
-import { ShutdownPolicy } from './shutdown';
 
 export interface ContainerPort {
   /** Port name, referred to by Services and probes. */
@@ -74,7 +73,6 @@ export function writableVolumeName(container: string, path: string): string {
 
 export interface RenderContext {
   readonly owner: string;
-  readonly shutdown?: ShutdownPolicy;
   readonly initProcess: InitProcess;
 }
 
@@ -89,6 +87,13 @@ export function renderContainer(props: ContainerProps, ctx: RenderContext): k8s.
   }));
   checkPorts(owner, ports);
   checkProbePorts(owner, props.probes, ports);
+  if (ctx.initProcess.prefix.length > 0 && !props.command) {
+    // args alone keep the image's ENTRYPOINT (command maps to ENTRYPOINT, args to CMD), so there is nothing to prefix.
+    throw new Error(
+      `${owner}: initProcess ${ctx.initProcess.kind} needs command, since it is prepended to it, but only ${props.args ? 'args are' : 'the image entrypoint is'} given; ` +
+        "spell out the image's entrypoint in command, or use InitProcess.SHARED_PROCESS_NAMESPACE",
+    );
+  }
   const command = props.command && ctx.initProcess.prefix.length > 0 ? [...ctx.initProcess.prefix, ...props.command] : props.command;
   // Order as written: Kubernetes expands $(VAR) only from variables defined earlier.
   const env = Object.entries(props.env ?? {}).map(([name, value]) => value.render(checkEnvName(owner, name)));
@@ -115,7 +120,6 @@ export function renderContainer(props: ContainerProps, ctx: RenderContext): k8s.
     livenessProbe: props.probes?.liveness?.render(),
     readinessProbe: props.probes?.readiness?.render(),
     startupProbe: props.probes?.startup?.render(),
-    lifecycle: ctx.shutdown?.lifecycle(),
     securityContext: restrictedContainerSecurityContext({ uid: props.image.uid, gid: props.image.gid }),
     volumeMounts: mounts.length > 0 ? mounts : undefined,
   };

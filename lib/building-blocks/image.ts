@@ -29,6 +29,13 @@ export interface ContainerImageProps {
    * @default - any (a multi-architecture image)
    */
   readonly architectures?: readonly string[];
+  /**
+   * The image has a `sleep` program on its PATH (busybox, coreutils: Alpine, Debian and Ubuntu bases do; distroless,
+   * Chainguard and scratch images do not). Only needed where the default drain runs `sleep` in the container, that is
+   * when the environment's minimum Kubernetes is below 1.30 and has no native sleep action.
+   * @default false
+   */
+  readonly hasSleep?: boolean;
 }
 
 export class ContainerImage {
@@ -44,6 +51,8 @@ export class ContainerImage {
   public readonly gid: number;
   /** Architectures the image runs on; undefined for any. */
   public readonly architectures?: readonly string[];
+  /** Whether the image declared a `sleep` program (see ContainerImageProps.hasSleep). */
+  public readonly hasSleep: boolean;
 
   private constructor(public readonly reference: string, props: ContainerImageProps) {
     const match = REFERENCE.exec(reference);
@@ -65,6 +74,7 @@ export class ContainerImage {
     this.architectures = props.architectures ? [...props.architectures] : undefined;
     this.uid = props.runsAsRoot ? 0 : props.uid ?? 65532;
     this.gid = props.runsAsRoot ? 0 : props.gid ?? this.uid;
+    this.hasSleep = props.hasSleep ?? false;
     if (!props.runsAsRoot && (!Number.isInteger(this.uid) || this.uid <= 0 || !Number.isInteger(this.gid) || this.gid <= 0)) {
       throw new Error(`image '${reference}': uid ${this.uid} and gid ${this.gid} must be whole numbers above 0; the restricted Pod Security level forbids root`);
     }

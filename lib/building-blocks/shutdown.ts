@@ -4,7 +4,11 @@
  * forgotten it, then the app gets SIGTERM and its own shutdown time. The grace
  * period must cover both, or the kubelet sends SIGKILL mid-shutdown.
  */
-import * as k8s from '../../imports/k8s';
+import { isAtLeast } from '../vocabulary/kubernetes-version';
+import { ContainerImage } from './image';
+
+/** The first release with the native `sleep` preStop action on by default (KEP-3960: beta 1.30, GA 1.34). */
+export const NATIVE_SLEEP_SINCE = '1.30';
 
 export interface ShutdownPolicyProps {
   /**
@@ -24,7 +28,8 @@ export interface ShutdownPolicyProps {
   readonly terminationGracePeriodSeconds?: number;
   /**
    * The drain command, in exec form; the image must contain it.
-   * @default ['sleep', '<drainSeconds>']
+   * @default - the kubelet's native sleep action where the environment's minimum Kubernetes is 1.30 or later,
+   * else `['sleep', '<drainSeconds>']`, which needs an image that declares `hasSleep`
    */
   readonly drainCommand?: readonly string[];
 }
@@ -43,7 +48,7 @@ export class ShutdownPolicy {
   public readonly drainSeconds: number;
   public readonly shutdownSeconds: number;
   public readonly terminationGracePeriodSeconds: number;
-  private readonly drainCommand: readonly string[];
+  private readonly drainCommand?: readonly string[];
 
   private constructor(props: ShutdownPolicyProps) {
     this.drainSeconds = props.drainSeconds ?? 0;
@@ -59,12 +64,26 @@ export class ShutdownPolicy {
           `plus shutdownSeconds ${this.shutdownSeconds}; raise it to at least ${needed} or the process is killed mid-shutdown`,
       );
     }
-    this.drainCommand = props.drainCommand ?? ['sleep', String(this.drainSeconds)];
+    if (props.drainCommand?.length === 0) throw new Error('shutdown policy: drainCommand is empty; give a command in exec form, or leave it out for the default drain');
+    this.drainCommand = props.drainCommand;
   }
 
-  /** The container lifecycle, if a drain is needed. */
-  public lifecycle(): k8s.Lifecycle | undefined {
+  /**
+   * The container's `lifecycle`, as plain JSON, if a drain is needed. A preStop that cannot run is no drain: the
+   * kubelet records FailedPreStopHook and sends SIGTERM at once (kuberuntime_container.go executePreStopHook). So the
+   * default is the kubelet's own sleep (no program in the image) where every cluster has it, else `sleep` in an image
+   * that declares it, else an error. The sleep action is not in the 1.27 API types we generate from, hence plain JSON.
+   */
+  public lifecycle(owner: string, image: ContainerImage, minKubernetesVersion: string): Record<string, unknown> | undefined {
     if (this.drainSeconds === 0) return undefined;
-    return { preStop: { exec: { command: [...this.drainCommand] } } };
+    if (this.drainCommand) return { preStop: { exec: { command: [...this.drainCommand] } } };
+    // Accepted for 0 < seconds <= terminationGracePeriodSeconds (validateSleepAction), which the constructor ensures.
+    if (isAtLeast(minKubernetesVersion, NATIVE_SLEEP_SINCE)) return { preStop: { sleep: { seconds: this.drainSeconds } } };
+    if (image.hasSleep) return { preStop: { exec: { command: ['sleep', String(this.drainSeconds)] } } };
+    throw new Error(
+      `${owner}: the ${this.drainSeconds}s drain before SIGTERM needs the native sleep action (Kubernetes ${NATIVE_SLEEP_SINCE}+, but the environment's ` +
+        `minKubernetesVersion is ${minKubernetesVersion}) or a sleep program in image '${image.reference}', which does not declare one; ` +
+        `declare it with ContainerImage.of('${image.reference}', { hasSleep: true }), give shutdown drainCommand, or raise minKubernetesVersion to ${NATIVE_SLEEP_SINCE}`,
+    );
   }
 }

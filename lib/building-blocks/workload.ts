@@ -17,7 +17,7 @@ export interface Connectable {
  * when there are 2+ replicas, and a NetworkPolicy of declared peers.
  */
 import { createHash } from 'crypto';
-import { Lazy } from 'cdk8s';
+import { ApiObject, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { ANNOTATION } from '../vocabulary/annotations';
@@ -271,7 +271,9 @@ export class Workload extends Construct {
     this.serviceAccountName = this.identity.instance;
     createServiceAccount(this, 'service-account', { name: this.serviceAccountName, namespace: this.namespace, labels }, props.automountServiceAccountToken ?? false);
 
-    this.renderedContainers = props.containers.map((c) => renderContainer(c, { owner: this.owner, shutdown, initProcess }));
+    this.renderedContainers = props.containers.map((c) => renderContainer(c, { owner: this.owner, initProcess }));
+    // The drain: plain JSON, patched in below, because the native sleep action is newer than our 1.27 API types.
+    const lifecycles = props.containers.map((c) => shutdown.lifecycle(`${this.owner} container '${c.name}'`, c.image, this.env.config.minKubernetesVersion));
     // A Job's name hashes its spec, so only other kinds can grow after construction.
     const growable = this.kind !== WorkloadKind.JOB;
     const addedEnv = () => Object.entries(this.addedEnv).map(([name, value]) => value.render(name));
@@ -309,7 +311,13 @@ export class Workload extends Construct {
       metadata: { labels: podLabels, annotations: Lazy.any({ produce: () => this.podAnnotations(extraAnnotations) }) },
       spec: podSpec,
     };
-    this.renderController(props, labels, selector, template);
+    const { resource, podSpecPath } = this.renderController(props, labels, selector, template, lifecycles);
+    const patches = lifecycles.flatMap((lifecycle, i) => (lifecycle ? [JsonPatch.add(`${podSpecPath}/containers/${i}/lifecycle`, lifecycle)] : []));
+    // After the typed rendering: the generated toJson keeps only fields of the 1.27 API, so addJsonPatch would lose `sleep`.
+    if (patches.length > 0) {
+      const typed = resource.toJson.bind(resource);
+      resource.toJson = () => JsonPatch.apply(typed(), ...patches);
+    }
     if (this.replicas >= 2) {
       new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
         metadata: { name: this.identity.instance, namespace: this.namespace, labels },
@@ -565,13 +573,21 @@ export class Workload extends Construct {
     return createHash('sha256').update(inputs.join('\n')).digest('hex').slice(0, 16);
   }
 
-  private renderController(props: WorkloadProps, labels: Record<string, string>, selector: Record<string, string>, template: k8s.PodTemplateSpec): void {
+  /** The controller object and the JSON pointer of its pod spec; `lifecycles` join a Job's name hash. */
+  private renderController(
+    props: WorkloadProps,
+    labels: Record<string, string>,
+    selector: Record<string, string>,
+    template: k8s.PodTemplateSpec,
+    lifecycles: readonly (Record<string, unknown> | undefined)[],
+  ): { resource: ApiObject; podSpecPath: string } {
     const metadata = { name: this.identity.instance, namespace: this.namespace, labels };
     // The CronJob controller appends an 11-character suffix to the names of its Jobs (batch ValidateCronJobCreate:
     // at most 52); a StatefulSet's pods carry the label controller-revision-hash=<name>-<hash of up to 10>, at most 63.
     if (this.kind === WorkloadKind.CRON_JOB || this.kind === WorkloadKind.STATEFUL_SET) checkDnsLabel(this.owner, 'instance name', metadata.name, MAX_CRONJOB_NAME);
+    const podSpecPath = '/spec/template/spec';
     if (this.kind === WorkloadKind.DEPLOYMENT) {
-      new k8s.KubeDeployment(this, 'resource', {
+      const resource = new k8s.KubeDeployment(this, 'resource', {
         metadata,
         spec: {
           replicas: props.replicasManagedExternally ? undefined : this.replicas,
@@ -583,10 +599,11 @@ export class Workload extends Construct {
           template,
         },
       });
+      return { resource, podSpecPath };
     } else if (this.kind === WorkloadKind.STATEFUL_SET) {
       if (!props.stateful) throw new Error(`${this.owner}: a StatefulSet needs stateful.serviceName, the headless Service of its members`);
       checkDnsLabel(this.owner, 'stateful.serviceName', props.stateful.serviceName);
-      new k8s.KubeStatefulSet(this, 'resource', {
+      const resource = new k8s.KubeStatefulSet(this, 'resource', {
         metadata,
         spec: {
           replicas: this.replicas,
@@ -608,21 +625,24 @@ export class Workload extends Construct {
           })),
         },
       });
+      return { resource, podSpecPath };
     } else if (this.kind === WorkloadKind.JOB) {
       // Job templates are immutable: a new template (spec or config it reads) needs a new name, so the name carries its hash.
-      const hash = createHash('sha256').update(JSON.stringify(template.spec)).update(this.configHash() ?? '').digest('hex').slice(0, 8);
-      this.jobName = `${this.identity.instance.slice(0, 63 - 9)}-${hash}`;
-      new k8s.KubeJob(this, 'resource', {
+      const hash = createHash('sha256').update(JSON.stringify(template.spec)).update(this.configHash() ?? '');
+      if (lifecycles.some((l) => l)) hash.update(JSON.stringify(lifecycles));
+      this.jobName = `${this.identity.instance.slice(0, 63 - 9)}-${hash.digest('hex').slice(0, 8)}`;
+      const resource = new k8s.KubeJob(this, 'resource', {
         metadata: { ...metadata, name: this.jobName },
         spec: {
           ...this.jobSpec(props.job),
           template,
         },
       });
+      return { resource, podSpecPath };
     } else if (this.kind === WorkloadKind.CRON_JOB) {
       const cron = props.cron;
       if (!cron) throw new Error(`${this.owner}: a CronJob needs cron.schedule; use ScheduledJob, which checks it`);
-      new k8s.KubeCronJob(this, 'resource', {
+      const resource = new k8s.KubeCronJob(this, 'resource', {
         metadata,
         spec: {
           schedule: cron.schedule,
@@ -641,8 +661,9 @@ export class Workload extends Construct {
           },
         },
       });
+      return { resource, podSpecPath: '/spec/jobTemplate/spec/template/spec' };
     } else {
-      new k8s.KubeDaemonSet(this, 'resource', {
+      const resource = new k8s.KubeDaemonSet(this, 'resource', {
         metadata,
         spec: {
           revisionHistoryLimit: 5,
@@ -651,6 +672,7 @@ export class Workload extends Construct {
           template,
         },
       });
+      return { resource, podSpecPath };
     }
   }
 }

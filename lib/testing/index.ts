@@ -55,7 +55,7 @@ export function findAll(records: readonly ManifestRecord[], kind: string): any[]
 
 /** The gate's findings as `rule object field: message` lines, for readable assertions. */
 export function gateFindings(records: readonly ManifestRecord[], env: Environment = Environment.LOCAL): string[] {
-  return validateManifests(records, { requireSpread: env.highAvailability }).findings.map((f) => `${f.rule} ${f.object} ${f.field}: ${f.message}`);
+  return validateManifests(records, { requireSpread: env.highAvailability, minKubernetesVersion: env.config.minKubernetesVersion }).findings.map((f) => `${f.rule} ${f.object} ${f.field}: ${f.message}`);
 }
 
 /** The validation gate finds nothing. */

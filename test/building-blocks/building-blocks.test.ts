@@ -71,8 +71,8 @@ describe('shutdown and signals', () => {
   test('grace period covers drain plus shutdown by default', () => {
     const p = ShutdownPolicy.server({ drainSeconds: 10, shutdownSeconds: 30 });
     expect(p.terminationGracePeriodSeconds).toBe(45);
-    expect(p.lifecycle()).toEqual({ preStop: { exec: { command: ['sleep', '10'] } } });
-    expect(ShutdownPolicy.worker().lifecycle()).toBeUndefined();
+    expect(p.lifecycle('web', ContainerImage.of('x:1'), '1.30')).toEqual({ preStop: { sleep: { seconds: 10 } } });
+    expect(ShutdownPolicy.worker().lifecycle('web', ContainerImage.of('x:1'), '1.27')).toBeUndefined();
   });
   test('a grace period shorter than drain plus shutdown is refused', () => {
     expect(() => ShutdownPolicy.server({ drainSeconds: 10, shutdownSeconds: 30, terminationGracePeriodSeconds: 20 })).toThrow(
@@ -80,8 +80,8 @@ describe('shutdown and signals', () => {
     );
   });
   test('sh -c without exec is refused; with exec or exec form it passes', () => {
-    expect(() => checkSignalPropagation('web', ['sh', '-c', 'node server.js'])).toThrow(/without exec, so the shell is PID 1/);
-    expect(() => checkSignalPropagation('web', ['/bin/bash', '-ec', 'migrate && node server.js'])).toThrow(/without exec/);
+    expect(() => checkSignalPropagation('web', ['sh', '-c', 'node server.js'])).toThrow(/whose last command is not 'exec <program>', so the shell stays PID 1/);
+    expect(() => checkSignalPropagation('web', ['/bin/bash', '-ec', 'migrate && node server.js'])).toThrow(/whose last command is not/);
     expect(() => checkSignalPropagation('web', ['sh', '-c', 'cd /app && exec node server.js'])).not.toThrow();
     expect(() => checkSignalPropagation('web', ['node', 'server.js'])).not.toThrow();
   });

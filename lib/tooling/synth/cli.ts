@@ -12,6 +12,7 @@ import * as path from 'path';
 import { SynthHelper, synthesizeWithHelper } from './helper';
 import { watchHost, watchSynth } from './watch';
 import { SynthError, SynthResult, synthesize } from './synthesize';
+import { schemaVersionsFor } from '../validation/schema';
 
 export function selectApps(catalogue: readonly AppDefinition[], only: string | undefined): AppDefinition[] {
   if (!only) return [...catalogue];
@@ -30,7 +31,7 @@ export function summarize(result: SynthResult, env: Environment, apps: readonly 
     `synthesised ${apps.length} app(s) for env '${env.name}': ${apps.map((a) => a.name).join(', ')}`,
     `objects: ${result.records.length} (${[...kinds].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => `${k} ${n}`).join(', ')})`,
     `files: ${[...result.files.keys()].map((f) => `${outdir}/${f}`).join(', ')}`,
-    `validated against Kubernetes 1.27 and 1.36, Pod Security Standards, production practice, references and ApplySets: no findings`,
+    `validated against Kubernetes ${schemaVersionsFor(env.config.minKubernetesVersion).join(' and ')} (minimum ${env.config.minKubernetesVersion}), Pod Security Standards, production practice, references and ApplySets: no findings`,
   ];
   for (const e of result.validation.exemptions) lines.push(`pod security exemption: namespace '${e.namespace}' enforces '${e.level}': ${e.reason}`);
   for (const w of result.warnings) lines.push(`warning: ${w}`);

@@ -84,7 +84,7 @@ export async function synthesizeWithHelper(options: SynthOptions, helper: SynthH
   const clock = new StageClock();
   checkOutdir(options.outdir);
   const { records, warnings } = buildRecords(options, clock);
-  const gate = clock.time('validation (handing over)', () => helper.validate(records, { requireSpread: options.env.highAvailability }));
+  const gate = clock.time('validation (handing over)', () => helper.validate(records, { requireSpread: options.env.highAvailability, minKubernetesVersion: options.env.config.minKubernetesVersion }));
   gate.catch(() => undefined); // awaited below
   const { files, graph, dot } = renderOutput(options, records, clock);
   const draw = graph.nodes.length <= MAX_DRAWN_NODES;

@@ -88,7 +88,7 @@ export function synthesize(options: SynthOptions): SynthResult {
   // Refused before any work, so that a wrong --outdir fails fast; writeAtomically checks again.
   checkOutdir(options.outdir);
   const { records, warnings } = buildRecords(options, clock);
-  const validation = clock.time('validation', () => validateManifests(records, { requireSpread: options.env.highAvailability }));
+  const validation = clock.time('validation', () => validateManifests(records, { requireSpread: options.env.highAvailability, minKubernetesVersion: options.env.config.minKubernetesVersion }));
   rejectFindings(validation);
   const { files, graph, dot } = renderOutput(options, records, clock);
   const drawn = options.renderSvg !== undefined && graph.nodes.length <= MAX_DRAWN_NODES;

@@ -14,11 +14,13 @@ import { checkPodSecurity, namespaceLevel } from './pod-security';
 import { namespaceOf, podTemplate, PodTemplateRef } from '../manifest/pods';
 import { checkPractice } from './practice';
 import { checkReferences } from './references';
-import { CustomValidator, KUBERNETES_VERSIONS, KubernetesVersion, SchemaValidator } from './schema';
+import { CustomValidator, KUBERNETES_VERSIONS, KubernetesVersion, SchemaValidator, schemaVersionsFor } from './schema';
 
 export interface ValidationOptions {
-  /** @default both 1.27 and 1.36 */
+  /** @default the schemas for minKubernetesVersion (see schemaVersionsFor), or all of them (1.27 and 1.36) */
   readonly versions?: readonly KubernetesVersion[];
+  /** The oldest release the clusters run, e.g. an environment's `'1.30'`. @default - every bundled schema */
+  readonly minKubernetesVersion?: string;
   /** @default true */
   readonly requireSpread?: boolean;
   /** Custom resources declared beside the kept ones (`npm run validate -- --crd`), by `group/version/Kind`. @default - none */
@@ -55,7 +57,7 @@ export function warmValidators(kinds: readonly string[], versions: readonly Kube
 
 export function validateManifests(records: readonly ManifestRecord[], options: ValidationOptions = {}): ValidationResult {
   const findings: Finding[] = [];
-  for (const version of options.versions ?? KUBERNETES_VERSIONS) {
+  for (const version of options.versions ?? (options.minKubernetesVersion ? schemaVersionsFor(options.minKubernetesVersion) : KUBERNETES_VERSIONS)) {
     const validator = options.customResources?.size ? new SchemaValidator(version, new Map([...CUSTOM_RESOURCES, ...options.customResources])) : schemaValidator(version);
     for (const r of records) findings.push(...validator.validate(r));
   }

@@ -11,11 +11,24 @@ import * as path from 'path';
 import * as vm from 'vm';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
+import { isAtLeast } from '../../vocabulary/kubernetes-version';
 import { ManifestRecord } from '../manifest/manifest';
 import { Finding, finding } from './finding';
 
 export const KUBERNETES_VERSIONS = ['1.27', '1.36'] as const;
 export type KubernetesVersion = (typeof KUBERNETES_VERSIONS)[number];
+
+/**
+ * The bundled schemas that apply to clusters of `minimum` and later: those of `minimum` and newer releases, and the
+ * newest when `minimum` is above them all. A schema older than the minimum is skipped, since output may use what the
+ * minimum added (1.27 lacks the `sleep` preStop action of 1.30). With only 1.27 and 1.36 bundled, a 1.30 minimum is
+ * checked against 1.36: our constructs are typed by the 1.27 API, so the 1.30 sleep action is the one newer field they
+ * write, and a field added after 1.30 in hand-written YAML would pass unnoticed.
+ */
+export function schemaVersionsFor(minimum: string): KubernetesVersion[] {
+  const applicable = KUBERNETES_VERSIONS.filter((v) => isAtLeast(v, minimum));
+  return applicable.length > 0 ? applicable : [KUBERNETES_VERSIONS[KUBERNETES_VERSIONS.length - 1]];
+}
 
 const SCHEMA_FILES: Record<KubernetesVersion, string> = { '1.27': 'kubernetes-1.27.0.json', '1.36': 'kubernetes-1.36.0.json' };
 const SCHEMA_DIR = path.resolve(__dirname, '..', '..', '..', 'schemas');
