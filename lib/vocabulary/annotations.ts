@@ -14,6 +14,13 @@ export const ANNOTATION = {
   addressNames: 'shipshape.dev/address-names',
   /** On any object checked by `npm run validate`: rules switched off for it, and why (`rule-a,rule-b: reason`). */
   skipRules: 'shipshape.dev/skip-rules',
+  /**
+   * On any object: a value that must never change for the object's life (e.g. a static Kafka quorum's voters), which
+   * the API server would accept but the software cannot survive; `npm run plan` refuses a change of it.
+   */
+  fixedForLife: 'shipshape.dev/fixed-for-life',
+  /** Beside fixedForLife: what to do instead, shown by the plan. */
+  fixedForLifeSteps: 'shipshape.dev/fixed-for-life-steps',
   /** On a development Secret: a warning that its values are not secret. */
   developmentOnly: 'shipshape.dev/development-only',
 } as const;

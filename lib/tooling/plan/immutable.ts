@@ -3,6 +3,7 @@
  * the commands that make the change safely. Which fields are immutable is
  * Kubernetes' own validation (apps, batch, core), not a guess.
  */
+import { ANNOTATION } from '../../vocabulary/annotations';
 import { parseQuantity } from '../../vocabulary/quantity';
 import { Manifest } from '../manifest/manifest';
 import { namespaceOf } from '../manifest/pods';
@@ -274,7 +275,20 @@ const RULES: Record<string, (s: Subject) => Refusal | undefined> = {
   StorageClass: storageClass,
 };
 
+/** A value the object declares fixed for its life (ANNOTATION.fixedForLife), changed: refused with the object's own steps. */
+function fixedForLife(s: Subject): Refusal | undefined {
+  const was = s.before.metadata.annotations?.[ANNOTATION.fixedForLife];
+  const now = s.after.metadata.annotations?.[ANNOTATION.fixedForLife];
+  if (was === undefined || was === now) return undefined;
+  const steps = s.after.metadata.annotations?.[ANNOTATION.fixedForLifeSteps] ?? s.before.metadata.annotations?.[ANNOTATION.fixedForLifeSteps];
+  return {
+    fields: [`metadata.annotations.${ANNOTATION.fixedForLife}`],
+    reason: `${s.after.kind} ${nameOf(s)} declares this fixed for its life: ${was} -> ${now ?? '(removed)'}; the API server would accept it, the software it runs cannot`,
+    steps: steps ? [steps] : [],
+  };
+}
+
 export function refusal(subject: Subject): Refusal | undefined {
-  return RULES[subject.after.kind]?.(subject);
+  return fixedForLife(subject) ?? RULES[subject.after.kind]?.(subject);
 }
 

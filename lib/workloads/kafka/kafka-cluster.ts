@@ -10,6 +10,7 @@
  * the brokers admit client namespaces by a label the client's app sets, so
  * neither app's file depends on the other being synthesised.
  */
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppChart } from '../../building-blocks/app-chart';
 import { ConfigFiles } from '../../building-blocks/config-files';
@@ -26,6 +27,7 @@ import { statefulPodHosts, WorkloadService } from '../../building-blocks/service
 import { ShutdownPolicy } from '../../building-blocks/shutdown';
 import { Volume } from '../../building-blocks/volumes';
 import { Connectable, Workload, WorkloadKind } from '../../building-blocks/workload';
+import { ANNOTATION } from '../../vocabulary/annotations';
 import { toMebibytes } from '../../vocabulary/quantity';
 import { ADMIN_USER, BROKER_USER, brokerReadyScript, controllerReadyScript, LOG4J2_YAML, SCRAM_LOGIN, SCRAM_MECHANISM, startScript } from './kafka-scripts';
 import { checkClusterId, developmentClusterId, heapMiB, jvmOptions, renderProperties, ReplicationSettings, RESERVED_SETTINGS, resolveReplication, ResolvedReplication } from './kafka-settings';
@@ -208,6 +210,13 @@ export class KafkaCluster extends Construct implements Connectable {
       this.addPool(chart, 'broker', this.topology.brokers, brokerOffset, brokerResources, brokerStorage, storageClassName, common, voterHosts);
     }
     const quorum = this.pools.find((p) => p.role !== 'broker')!;
+    // A static quorum's voters are fixed for the cluster's life: npm run plan refuses a change (see README).
+    const quorumObject = quorum.workload.node.findChild('resource') as ApiObject;
+    quorumObject.metadata.addAnnotation(ANNOTATION.fixedForLife, `controller.quorum.voters=${this.quorumVoters}`);
+    quorumObject.metadata.addAnnotation(
+      ANNOTATION.fixedForLifeSteps,
+      'keep the controllers as they are: a static KRaft quorum cannot change its voters; to change them, build a new cluster and mirror the topics, or move to a dynamic quorum (KIP-853) first (apps/kafka/README.md, "Controller quorum safety")',
+    );
     this.brokers = this.pools.find((p) => p.role !== 'controller')!.workload;
     this.controllers = this.topology.combinedNodes ? undefined : quorum.workload;
     // Quorum traffic among controllers and from brokers; replication among brokers. The controller listener is

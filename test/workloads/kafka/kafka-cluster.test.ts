@@ -7,6 +7,7 @@ import { KafkaCluster, KafkaClusterProps } from '../../../lib/workloads/kafka/ka
 import { checkClusterId, resolveReplication } from '../../../lib/workloads/kafka/kafka-settings';
 import { KafkaTopic, KafkaTopicProps } from '../../../lib/workloads/kafka/kafka-topic';
 import { KafkaTopology } from '../../../lib/workloads/kafka/kafka-topology';
+import { makePlan, planExitCode } from '../../../lib/tooling/plan/plan';
 import { find, findAll, findingsOf, synthChart, tempDir } from '../../helpers';
 
 const CLUSTER_ID = 'hYkeba0EvH7rJmaYnj0Hgw';
@@ -172,5 +173,21 @@ describe('KafkaCluster', () => {
     const explicit = synthKafka(Environment.PRODUCTION, { topology: two, replication: { defaultReplicationFactor: 2, minInsyncReplicas: 1 } });
     expect(properties(explicit, 'kafka-broker-config')).toMatchObject({ 'default.replication.factor': '2', 'min.insync.replicas': '1' });
     expect(properties(synthKafka(Environment.PRODUCTION, { topology: KafkaTopology.separate({ controllers: 3, brokers: 5 }) }), 'kafka-broker-config')['default.replication.factor']).toBe('3');
+  });
+});
+
+describe('the static quorum in the plan', () => {
+  const synth = (controllers: number, brokers = 3) => synthKafka(Environment.PRODUCTION, { topology: KafkaTopology.separate({ controllers, brokers }) });
+
+  test('a change of the controller count is refused by npm run plan, with the steps; more brokers are not', () => {
+    const plan = makePlan(synth(3), synth(5));
+    const refused = plan.refused.filter((r) => r.object.includes('kafka-controller'));
+    expect(refused).toHaveLength(1);
+    expect(refused[0].fields).toEqual(['metadata.annotations.shipshape.dev/fixed-for-life']);
+    expect(refused[0].reason).toContain('StatefulSet kafka-controller declares this fixed for its life: controller.quorum.voters=0@kafka-controller-0');
+    expect(refused[0].steps[0]).toContain('a static KRaft quorum cannot change its voters');
+    expect(planExitCode(plan)).toBe(2);
+    const more = makePlan(synth(3), synth(3, 4));
+    expect(more.refused.filter((r) => r.fields.some((f) => f.includes('fixed-for-life')))).toEqual([]);
   });
 });
