@@ -93,7 +93,10 @@ export interface KafkaClusterProps {
   readonly brokerNodeIdOffset?: number;
   /**
    * `broker.rack` from the pod's zone label and rack-aware follower fetching; brokers refuse to start without the label.
-   * @default the environment's spreadAcrossZones
+   * Pods carry the zone label only from Kubernetes 1.35 (PodTopologyLabelsAdmission, beta and on by default), so it
+   * needs an environment whose minKubernetesVersion is 1.35 or later. With 3 brokers spread one per zone, every
+   * partition of replication 3 has a replica in each zone without it.
+   * @default the environment's spreadAcrossZones, where its minKubernetesVersion is 1.35 or later
    */
   readonly rackAware?: boolean;
 }
@@ -164,7 +167,14 @@ export class KafkaCluster extends Construct implements Connectable {
     this.topology = props.topology ?? env.pick({ local: KafkaTopology.combined(1), production: KafkaTopology.separate({ controllers: 3, brokers: 3 }) });
     this.clusterId = resolveClusterId(owner, this.instance, chart, props.clusterId);
     this.replication = resolveReplication(owner, this.topology.brokers, props.replication, env.highAvailability);
-    this.rackAware = props.rackAware ?? env.config.spreadAcrossZones;
+    const zoneLabelled = minorOf(env.config.minKubernetesVersion) >= 35;
+    if (props.rackAware && !zoneLabelled) {
+      throw new Error(
+        `${owner}: rackAware needs pods labelled with their zone, which Kubernetes sets from 1.35 on, but the environment's minKubernetesVersion is ${env.config.minKubernetesVersion}; ` +
+          "raise minKubernetesVersion to '1.35' in environments.ts or drop rackAware",
+      );
+    }
+    this.rackAware = props.rackAware ?? (env.config.spreadAcrossZones && zoneLabelled);
     this.clientNamespaceLabel = `kafka-client.shipshape.dev/${this.namespace}.${this.instance}`;
     const brokerOffset = checkCount(owner, 'brokerNodeIdOffset', props.brokerNodeIdOffset ?? 100, 1, 10000);
     if (!this.topology.combinedNodes && brokerOffset < this.topology.controllers) {
@@ -421,4 +431,9 @@ function resolveClusterId(owner: string, instance: string, chart: AppChart, give
     `${owner}: environment '${chart.env.name}' needs a fixed cluster id; pass clusterId in the props or set ${variable} ` +
       "(generate one with 'kafka-storage.sh random-uuid'), and keep it for the cluster's life",
   );
+}
+
+/** The minor of a `1.x` version. */
+function minorOf(version: string): number {
+  return Number(version.split('.')[1]);
 }

@@ -107,16 +107,26 @@ describe('controller start: a lost volume never silently rejoins the static quor
 });
 
 describe('broker start: identity, rack, credentials, logs', () => {
-  test('broker.rack is the zone label of the pod; production refuses to start without it, local runs without', () => {
-    const broker = start(prod, 'kafka-broker', 2, { env: { KAFKA_RACK: 'eu-west-1b' } });
+  test('broker.rack is the zone label of the pod where Kubernetes sets it (1.35+); production then refuses to start without it, local runs without', () => {
+    const zoned = Environment.PRODUCTION.with({ minKubernetesVersion: '1.35' });
+    const rackProd = synthChart((c) => new KafkaCluster(c, 'kafka', { clusterId: 'hYkeba0EvH7rJmaYnj0Hgw', credentials: SecretSource.existing('kafka-credentials') }), zoned, { namespace: 'events' });
+    const broker = start(rackProd, 'kafka-broker', 2, { env: { KAFKA_RACK: 'eu-west-1b' } });
     expect(broker.properties).toContain('\nbroker.rack=eu-west-1b\n');
     expect(broker.properties).toContain('replica.selector.class=org.apache.kafka.common.replica.RackAwareReplicaSelector');
-    const container = find(prod, 'StatefulSet', 'kafka-broker').spec.template.spec.containers[0];
+    const container = find(rackProd, 'StatefulSet', 'kafka-broker').spec.template.spec.containers[0];
     expect(container.env.find((e: any) => e.name === 'KAFKA_RACK').valueFrom).toEqual({ fieldRef: { fieldPath: "metadata.labels['topology.kubernetes.io/zone']" } });
-    const missing = start(prod, 'kafka-broker', 2);
+    const missing = start(rackProd, 'kafka-broker', 2);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('kafka: the pod has no topology.kubernetes.io/zone label, so broker.rack cannot be set');
     expect(missing.calls).toEqual([]);
+    // The production preset's minimum (1.30) has no zone label on pods: no rack, and brokers start without the label.
+    const unzoned = start(prod, 'kafka-broker', 2);
+    expect(unzoned.status).toBe(0);
+    expect(unzoned.properties).not.toContain('broker.rack');
+    expect(find(prod, 'StatefulSet', 'kafka-broker').spec.template.spec.containers[0].env.some((e: any) => e.name === 'KAFKA_RACK')).toBe(false);
+    expect(() =>
+      synthChart((c) => new KafkaCluster(c, 'kafka', { clusterId: 'hYkeba0EvH7rJmaYnj0Hgw', credentials: SecretSource.existing('kafka-credentials'), rackAware: true }), Environment.PRODUCTION, { namespace: 'events' }),
+    ).toThrow(/rackAware needs pods labelled with their zone, which Kubernetes sets from 1.35 on, but the environment's minKubernetesVersion is 1.30/);
     const single = start(local, 'kafka', 0);
     expect(single.status).toBe(0);
     expect(single.properties).not.toContain('broker.rack');
