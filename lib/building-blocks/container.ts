@@ -14,38 +14,44 @@ import { renderResources, resolveResources, ResourcePreset, Resources } from './
 import { restrictedContainerSecurityContext } from './security';
 import { checkSignalPropagation, InitProcess } from './signals';
 
+/** A port the container listens on. */
 export interface ContainerPort {
   /** Port name, referred to by Services and probes. */
   readonly name: string;
+  /** Port number the container listens on. */
   readonly port: number;
-  /** @default TCP */
+  /** Transport protocol. @default TCP */
   readonly protocol?: 'TCP' | 'UDP';
 }
 
+/** A pod volume mounted into the container. */
 export interface VolumeMount {
   /** The pod volume's name. */
   readonly volume: string;
+  /** Absolute path in the container where the volume is mounted. */
   readonly path: string;
-  /** @default true */
+  /** Whether the mount is read-only. @default true */
   readonly readOnly?: boolean;
-  /** @default - the whole volume */
+  /** Path inside the volume to mount instead of its root. @default - the whole volume */
   readonly subPath?: string;
 }
 
+/** What a container runs and needs; rendered by renderContainer. */
 export interface ContainerProps {
   /** Container name, a DNS label. */
   readonly name: string;
+  /** The pinned image to run. */
   readonly image: ContainerImage;
   /**
    * The program and its arguments, in exec form.
    * @default - the image's entrypoint
    */
   readonly command?: readonly string[];
-  /** @default - the image's cmd */
+  /** Arguments to the command, in exec form. @default - the image's cmd */
   readonly args?: readonly string[];
-  /** @default - none */
+  /** Environment variables, in order. @default - none */
   readonly env?: Readonly<Record<string, EnvValue>>;
-  /** @default - none */
+  /** Ports the container listens on. @default - none */
   readonly ports?: readonly ContainerPort[];
   /** A preset or explicit values; required, so that no container runs unbounded. */
   readonly resources: ResourcePreset | Resources;
@@ -59,9 +65,9 @@ export interface ContainerProps {
    * @default - none
    */
   readonly writablePaths?: readonly string[];
-  /** @default - none */
+  /** Pod volumes mounted into the container. @default - none */
   readonly mounts?: readonly VolumeMount[];
-  /** @default - the image's */
+  /** Working directory of the program. @default - the image's */
   readonly workingDir?: string;
 }
 
@@ -71,11 +77,15 @@ export function writableVolumeName(container: string, path: string): string {
   return `${container}-${slug}`.slice(0, 63).replace(/-$/, '');
 }
 
+/** What renderContainer needs to know about the workload the container belongs to. */
 export interface RenderContext {
+  /** The owning workload's description, used in error messages. */
   readonly owner: string;
+  /** The workload's init process, whose prefix is prepended to the command. */
   readonly initProcess: InitProcess;
 }
 
+/** Checks a container's props and renders the Kubernetes container. */
 export function renderContainer(props: ContainerProps, ctx: RenderContext): k8s.Container {
   const owner = `${ctx.owner} container '${props.name}'`;
   checkDnsLabel(owner, 'name', props.name);

@@ -131,6 +131,7 @@ export function parseStandard(spec: string): CronFields | undefined {
   };
 }
 
+/** A cron schedule and optional time zone, checked as the API server checks a CronJob's. */
 export class CronSchedule {
   /** Checks `expression` (and `timeZone`) and refuses what the API server refuses on create. */
   public static of(owner: string, expression: string, timeZone?: string): CronSchedule {

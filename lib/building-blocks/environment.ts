@@ -87,7 +87,7 @@ export interface EnvironmentSettings {
 
 /** Every setting, resolved. */
 export interface EnvironmentConfig extends Required<Omit<EnvironmentSettings, 'storageClassName'>> {
-  /** StorageClass for volume claims; undefined uses the cluster's default. */
+  /** StorageClass for volume claims; undefined uses the cluster's default. @default - the cluster's default StorageClass */
   readonly storageClassName?: string;
   /**
    * Every IPv4 range of the cluster (pods, Services, nodes, from clusterNetwork). Egress to "the internet" (e.g.
@@ -107,6 +107,7 @@ const IPV6_CIDR = /^[0-9a-f:]+:[0-9a-f:]*\/(12[0-8]|1[01]\d|\d?\d)$/i;
 /** Every name defined so far, so that `pick` refuses a misspelt environment. */
 const definedNames = new Set<string>();
 
+/** A target environment (cluster) and its resolved settings. */
 export class Environment {
   /**
    * A project's environment from its settings; the tier fills in what is not given.

@@ -5,6 +5,7 @@
 
 const REFERENCE = /^(?<repo>(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
 
+/** What an image's process needs that the reference does not say. */
 export interface ContainerImageProps {
   /**
    * The numeric user the image's process runs as; Kubernetes needs a number to prove `runAsNonRoot`.
@@ -38,6 +39,7 @@ export interface ContainerImageProps {
   readonly hasSleep?: boolean;
 }
 
+/** A pinned container image reference with the user and features of its image. */
 export class ContainerImage {
   /** A pinned image reference such as `mongo:8.0.26` or `repo/app@sha256:...`. */
   public static of(reference: string, props: ContainerImageProps = {}): ContainerImage {

@@ -12,7 +12,9 @@ import { ingressHostProblem, ingressPathProblem } from '../vocabulary/formats';
 import { NetworkPeers } from './network-policy';
 import { WorkloadService } from './service';
 
+/** How a WebIngress exposes a Service port over HTTP(S). */
 export interface WebIngressProps {
+  /** The host name the Ingress serves, e.g. api.example.com. */
   readonly host: string;
   /** The Service port name to route to. */
   readonly portName: string;
@@ -21,7 +23,7 @@ export interface WebIngressProps {
    * @default '<service>-tls' where the environment uses TLS
    */
   readonly tlsSecretName?: string;
-  /** @default '/' */
+  /** Path prefix routed to the Service. @default '/' */
   readonly path?: string;
   /**
    * Controller annotations, e.g. `nginx.ingress.kubernetes.io/proxy-body-size` where the app accepts uploads
@@ -31,6 +33,7 @@ export interface WebIngressProps {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
+/** An Ingress routing a host (and path prefix) to a Service port, with TLS where the environment uses it. */
 export class WebIngress extends Construct {
   public readonly host: string;
   public readonly tls: boolean;

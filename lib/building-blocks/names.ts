@@ -56,6 +56,7 @@ export function checkPortName(owner: string, value: string): string {
   return value;
 }
 
+/** A port number from 1 to 65535. */
 export function checkPort(owner: string, field: string, value: number): number {
   if (portNumberProblem(value)) {
     throw new Error(`${owner}: ${field} ${value} is not a port; use a whole number from 1 to 65535`);
@@ -63,6 +64,7 @@ export function checkPort(owner: string, field: string, value: number): number {
   return value;
 }
 
+/** A whole number from min to max. */
 export function checkCount(owner: string, field: string, value: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;

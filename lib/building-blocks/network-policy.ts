@@ -14,6 +14,7 @@ import type { ClusterNetwork } from './environment';
 export interface NetworkPeer {
   /** Human-readable, for errors and the graph. */
   readonly description: string;
+  /** The NetworkPolicy peer that selects these pods or addresses. */
   readonly rule: k8s.NetworkPolicyPeer;
   /**
    * For an address block: what it is (e.g. 'Kubernetes API'), recorded on the policy for the graph.
@@ -22,14 +23,17 @@ export interface NetworkPeer {
   readonly addressName?: string;
 }
 
+/** A port a network policy rule allows. */
 export interface PortSpec {
+  /** The port number. */
   readonly port: number;
-  /** @default TCP */
+  /** Transport protocol. @default TCP */
   readonly protocol?: 'TCP' | 'UDP';
 }
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
+/** Factories for the peers a network policy rule can name. */
 export class NetworkPeers {
   /** Pods with these labels in a namespace. */
   public static pods(description: string, namespace: string, labels: Readonly<Record<string, string>>): NetworkPeer {
@@ -81,10 +85,15 @@ interface Rule {
   readonly ports: readonly PortSpec[];
 }
 
+/** The NetworkPolicy object of one workload and the pods it applies to. */
 export interface WorkloadNetworkPolicyProps {
+  /** The NetworkPolicy's name. */
   readonly name: string;
+  /** The namespace of the policy and its pods. */
   readonly namespace: string;
+  /** Labels of the NetworkPolicy object. */
   readonly labels: Readonly<Record<string, string>>;
+  /** Labels of the pods the policy applies to. */
   readonly podSelector: Readonly<Record<string, string>>;
 }
 

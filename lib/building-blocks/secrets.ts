@@ -11,7 +11,9 @@ import * as k8s from '../../imports/k8s';
 import { ANNOTATION } from '../vocabulary/annotations';
 import { Environment } from './environment';
 
+/** One key a Secret must hold. */
 export interface SecretKeySpec {
+  /** The key's name in the Secret. */
   readonly key: string;
   /** What the value is, for error messages and READMEs. */
   readonly description: string;
@@ -28,13 +30,17 @@ export interface SecretKeySpec {
   readonly optional?: boolean;
 }
 
+/** What a construct asks of a SecretSource: the keys it needs and where. */
 export interface SecretRequest {
   /** Error-message owner, e.g. `mongodb 'rocketchat-mongodb'`. */
   readonly owner: string;
   /** The Secret's name when the source does not name one. */
   readonly defaultName: string;
+  /** The namespace the Secret must be in. */
   readonly namespace: string;
+  /** The keys the Secret must hold. */
   readonly keys: readonly SecretKeySpec[];
+  /** The environment, which decides whether development values are allowed. */
   readonly env: Environment;
   /** Labels for an object the source creates. */
   readonly labels: Readonly<Record<string, string>>;
@@ -46,6 +52,7 @@ export interface SecretRequest {
   readonly developmentSeed?: string;
 }
 
+/** Where a Secret comes from. */
 export type SecretOrigin = 'existing' | 'external-secret' | 'development';
 
 /** A Secret a workload can read keys from. */
@@ -92,10 +99,11 @@ export class SecretRef {
   }
 }
 
+/** An ExternalSecret (external-secrets.io) that maps remote keys into a Secret. */
 export interface ExternalSecretProps {
   /** The SecretStore or ClusterSecretStore that holds the values. */
   readonly storeName: string;
-  /** @default 'ClusterSecretStore' */
+  /** Kind of the store. @default 'ClusterSecretStore' */
   readonly storeKind?: 'SecretStore' | 'ClusterSecretStore';
   /** Remote key (and optional property) per Secret key; every requested key must be mapped. */
   readonly remoteKeys: Readonly<Record<string, { readonly key: string; readonly property?: string }>>;
@@ -104,10 +112,11 @@ export interface ExternalSecretProps {
    * @default the workload's default name
    */
   readonly secretName?: string;
-  /** @default '1h' */
+  /** How often external-secrets refreshes the Secret from the store. @default '1h' */
   readonly refreshInterval?: string;
 }
 
+/** Where a construct's Secret comes from: existing, an ExternalSecret, or development values. */
 export abstract class SecretSource {
   /** An existing Secret, created out of band (the error and README show the `kubectl create secret` command). */
   public static existing(name: string): SecretSource;

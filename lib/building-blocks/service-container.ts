@@ -13,20 +13,21 @@ import { PodOptions } from './pod-options';
 import { ResourcePreset, Resources } from './resources';
 import { Volume } from './volumes';
 
+/** The main container of a long-running or scheduled workload and its pod's options. */
 export interface ServiceContainerProps extends PodOptions {
   /** A pinned image, with the user it runs as. */
   readonly image: ContainerImage;
   /** In exec form. @default - the image's entrypoint */
   readonly command?: readonly string[];
-  /** @default - the image's cmd */
+  /** Arguments to the command, in exec form. @default - the image's cmd */
   readonly args?: readonly string[];
   /** Plain values, or references to Secrets and ConfigMaps (`EnvValue.fromSecret`). @default - none */
   readonly env?: Readonly<Record<string, EnvValue>>;
   /** Files put in a ConfigMap and mounted read-only at `configPath`; a change rolls the pods. @default - none */
   readonly configFiles?: Readonly<Record<string, string>>;
-  /** @default '/etc/<name>' */
+  /** Where the config files are mounted. @default '/etc/<name>' */
   readonly configPath?: string;
-  /** @default ResourcePreset.SMALL in local, ResourcePreset.MEDIUM in production */
+  /** A preset or explicit values. @default ResourcePreset.SMALL in local, ResourcePreset.MEDIUM in production */
   readonly resources?: ResourcePreset | Resources;
   /** A number, or one per environment. @default 1 in local, 3 in production */
   readonly replicas?: number | PerEnvironment<number>;
@@ -50,9 +51,13 @@ export interface ServiceContainerProps extends PodOptions {
   readonly sidecars?: readonly ContainerProps[];
 }
 
+/** What buildServiceContainer resolves from ServiceContainerProps for the Workload. */
 export interface BuiltContainer {
+  /** The main container, without probes and ports, which the workload adds. */
   readonly container: Omit<ContainerProps, 'probes' | 'ports'>;
+  /** The pod's volumes: the config files' ConfigMap and the given volumes. */
   readonly volumes: Volume[];
+  /** The replica count for this environment. */
   readonly replicas: number;
   /** The Workload props that pass through unchanged: init containers and the pod options. */
   readonly pod: PodOptions & { readonly initContainers?: readonly ContainerProps[] };
@@ -60,6 +65,7 @@ export interface BuiltContainer {
   readonly sidecars: readonly ContainerProps[];
 }
 
+/** Resolves ServiceContainerProps for this environment, creating the config files' ConfigMap. */
 export function buildServiceContainer(scope: Construct, name: string, props: ServiceContainerProps): BuiltContainer {
   const chart = AppChart.of(scope);
   const env = chart.env;

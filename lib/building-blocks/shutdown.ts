@@ -10,6 +10,7 @@ import { ContainerImage } from './image';
 /** The first release with the native `sleep` preStop action on by default (KEP-3960: beta 1.30, GA 1.34). */
 export const NATIVE_SLEEP_SINCE = '1.30';
 
+/** How a process is stopped: drain time, grace period and drain command. */
 export interface ShutdownPolicyProps {
   /**
    * Seconds to keep serving after the pod is marked for deletion, before SIGTERM.
@@ -34,6 +35,7 @@ export interface ShutdownPolicyProps {
   readonly drainCommand?: readonly string[];
 }
 
+/** How a workload's pods are shut down: what runs before SIGTERM and how long they get to exit. */
 export class ShutdownPolicy {
   /** For a process behind a Service: drain, then SIGTERM. */
   public static server(props: ShutdownPolicyProps = {}): ShutdownPolicy {

@@ -41,6 +41,7 @@ import { InitProcess } from './signals';
 import { ShutdownPolicy } from './shutdown';
 import { ConfigSource, Volume } from './volumes';
 
+/** The Kubernetes controller that runs a workload's pods. */
 export class WorkloadKind {
   public static readonly DEPLOYMENT = new WorkloadKind('Deployment', false);
   public static readonly STATEFUL_SET = new WorkloadKind('StatefulSet', false);
@@ -53,6 +54,7 @@ export class WorkloadKind {
   private constructor(public readonly kind: string, public readonly runsToCompletion: boolean) {}
 }
 
+/** A persistent volume claim template of a StatefulSet. */
 export interface VolumeClaim {
   /** Claim template name; containers mount it by this name. */
   readonly name: string;
@@ -65,6 +67,7 @@ export interface VolumeClaim {
   readonly storageClassName?: string;
 }
 
+/** The settings of a StatefulSet. */
 export interface StatefulOptions {
   /** The headless Service that gives members stable DNS names. */
   readonly serviceName: string;
@@ -73,7 +76,7 @@ export interface StatefulOptions {
    * @default 'OrderedReady'
    */
   readonly podManagementPolicy?: 'Parallel' | 'OrderedReady';
-  /** @default - none */
+  /** Volume claim templates, one volume per member. @default - none */
   readonly volumeClaims?: readonly VolumeClaim[];
   /** Seconds a new member must stay Ready before the rollout moves on to the next one. @default 0 */
   readonly minReadySeconds?: number;
@@ -88,6 +91,7 @@ export interface ZoneSpread {
   readonly minDomains: number;
 }
 
+/** The settings of a Job, or of a CronJob's Jobs. */
 export interface JobOptions {
   /** Retries before the Job fails. @default 6 */
   readonly backoffLimit?: number;
@@ -103,29 +107,31 @@ export interface JobOptions {
   readonly ttlSecondsAfterFinished?: number;
 }
 
+/** The settings of a CronJob. */
 export interface CronOptions {
   /** A checked five-field schedule or macro (see CronSchedule). */
   readonly schedule: string;
   /** IANA zone. @default - the kube-controller-manager's zone */
   readonly timeZone?: string;
-  /** @default 'Forbid' */
+  /** What happens when a run is due while the previous one still runs. @default 'Forbid' */
   readonly concurrencyPolicy?: 'Forbid' | 'Replace' | 'Allow';
   /** Seconds after the scheduled time a missed run may still start. @default 300 */
   readonly startingDeadlineSeconds?: number;
-  /** @default 3 */
+  /** Succeeded Jobs kept. @default 3 */
   readonly successfulJobsHistoryLimit?: number;
-  /** @default 3 */
+  /** Failed Jobs kept. @default 3 */
   readonly failedJobsHistoryLimit?: number;
-  /** @default false */
+  /** Suspends new runs. @default false */
   readonly suspend?: boolean;
 }
 
+/** The pods of a workload, the controller that runs them and how. */
 export interface WorkloadProps extends PodOptions {
   /** Who the pods are; `partOf` and `version` are filled in from the app and the first container's image. */
   readonly identity: Pick<WorkloadIdentity, 'name' | 'instance' | 'component'>;
-  /** @default WorkloadKind.DEPLOYMENT */
+  /** The controller that runs the pods. @default WorkloadKind.DEPLOYMENT */
   readonly kind?: WorkloadKind;
-  /** @default 1 (ignored for a DaemonSet) */
+  /** Number of pods. @default 1 (ignored for a DaemonSet) */
   readonly replicas?: number;
   /**
    * An autoscaler owns the replica count: the Deployment leaves `replicas` out, so an apply never resets it.
@@ -133,8 +139,9 @@ export interface WorkloadProps extends PodOptions {
    * @default false
    */
   readonly replicasManagedExternally?: boolean;
+  /** The pod's main containers. */
   readonly containers: readonly ContainerProps[];
-  /** @default - none */
+  /** Containers that run to completion before the main ones start. @default - none */
   readonly initContainers?: readonly ContainerProps[];
   /** Volumes beyond the emptyDirs of writable paths. @default - none */
   readonly volumes?: readonly Volume[];
@@ -142,7 +149,7 @@ export interface WorkloadProps extends PodOptions {
   readonly configSources?: readonly ConfigSource[];
   /** How the pods stop. @default ShutdownPolicy.server() */
   readonly shutdown?: ShutdownPolicy;
-  /** @default InitProcess.NONE */
+  /** How signals reach the containers' programs. @default InitProcess.NONE */
   readonly initProcess?: InitProcess;
   /** Mount an API token: only for workloads that call the Kubernetes API. @default false */
   readonly automountServiceAccountToken?: boolean;
@@ -158,7 +165,7 @@ export interface WorkloadProps extends PodOptions {
    * @default - best effort (ScheduleAnyway)
    */
   readonly zoneSpread?: ZoneSpread;
-  /** @default - none */
+  /** The pods' PriorityClass. @default - none */
   readonly priorityClassName?: string;
   /** Whether the containers run until stopped (and so need probes). @default true, false for a Job */
   readonly longRunning?: boolean;
@@ -210,6 +217,7 @@ const WORKLOAD_PROPS: PropsSpec<WorkloadProps> = {
   }),
 };
 
+/** A Kubernetes workload (Deployment, StatefulSet, DaemonSet, Job or CronJob) with its pod template and policies. */
 export class Workload extends Construct {
   public readonly identity: WorkloadIdentity;
   public readonly env: Environment;

@@ -15,27 +15,31 @@ import { CronOptions, JOB_OPTIONS, JobOptions, Workload, WorkloadKind } from '..
 import { Check, checkProps } from '../building-blocks/check-props';
 import { CONTAINER, IDENTITY, Shapes } from '../building-blocks/prop-shapes';
 
+/** The settings of a ScheduledJob. */
 export interface ScheduledJobProps {
+  /** Who the pods are. */
   readonly identity: Pick<WorkloadIdentity, 'name' | 'instance' | 'component'>;
   /** Five cron fields or a macro such as `@daily`, checked at synth. */
   readonly schedule: string;
   /** IANA zone the schedule is read in, e.g. `Europe/Berlin`. @default - the controller manager's zone (UTC on most clusters) */
   readonly timeZone?: string;
+  /** The containers each run runs. */
   readonly containers: readonly ContainerProps[];
   /** Containers that run to completion, in order, before `containers` (e.g. a dump before its upload). @default - none */
   readonly initContainers?: readonly ContainerProps[];
-  /** @default - none */
+  /** Pod volumes beyond the emptyDirs of writable paths. @default - none */
   readonly volumes?: readonly Volume[];
   /** What happens when a run is still going at the next time. @default 'Forbid' */
   readonly concurrencyPolicy?: CronOptions['concurrencyPolicy'];
-  /** @default 300 */
+  /** Seconds after the scheduled time a missed run may still start. @default 300 */
   readonly startingDeadlineSeconds?: number;
-  /** @default backoffLimit 2, activeDeadlineSeconds 3600, no ttlSecondsAfterFinished (the history limits, 3 and 3, prune) */
+  /** The settings of each run's Job. @default backoffLimit 2, activeDeadlineSeconds 3600, no ttlSecondsAfterFinished (the history limits, 3 and 3, prune) */
   readonly job?: JobOptions;
-  /** @default ShutdownPolicy.worker() */
+  /** How the pods stop. @default ShutdownPolicy.worker() */
   readonly shutdown?: ShutdownPolicy;
 }
 
+/** A CronJob that runs containers to completion on a schedule. */
 export class ScheduledJob extends Construct {
   public readonly workload: Workload;
   public readonly schedule: CronSchedule;

@@ -18,8 +18,11 @@ import { WorkloadService } from '../building-blocks/service';
 import { ShutdownPolicy } from '../building-blocks/shutdown';
 import { Connectable, Workload } from '../building-blocks/workload';
 
+/** A HorizontalPodAutoscaler on cpu for a WebService. */
 export interface AutoscalingOptions {
+  /** The fewest replicas the autoscaler keeps. */
   readonly minReplicas: number;
+  /** The most replicas the autoscaler scales to. */
   readonly maxReplicas: number;
   /** Average cpu utilisation (of the request) to aim for. @default 70 */
   readonly targetCpuPercent?: number;
@@ -35,6 +38,7 @@ export interface WebPort {
   readonly servicePort?: number;
 }
 
+/** The settings of a WebService. */
 export interface WebServiceProps extends ServiceContainerProps {
   /** The port the container listens on; it is named `http`. */
   readonly port: number;
@@ -46,7 +50,7 @@ export interface WebServiceProps extends ServiceContainerProps {
   readonly readinessPath?: string;
   /** Public host name, per environment; no Ingress without one. @default - no Ingress */
   readonly ingressHost?: string | PerEnvironment<string>;
-  /** @default ShutdownPolicy.server() (5 s drain, 20 s to finish requests) */
+  /** How the pods stop. @default ShutdownPolicy.server() (5 s drain, 20 s to finish requests) */
   readonly shutdown?: ShutdownPolicy;
   /** A HorizontalPodAutoscaler on cpu; the Deployment then leaves replicas to it. @default - none */
   readonly autoscaling?: AutoscalingOptions;
@@ -56,6 +60,7 @@ export interface WebServiceProps extends ServiceContainerProps {
   readonly ingressAnnotations?: Readonly<Record<string, string>>;
 }
 
+/** An HTTP service: a Deployment with a Service, and an Ingress where a host is given. */
 export class WebService extends Construct {
   public readonly workload: Workload;
   public readonly service: WorkloadService;

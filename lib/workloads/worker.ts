@@ -14,10 +14,11 @@ import { ShutdownPolicy } from '../building-blocks/shutdown';
 import { InitProcess } from '../building-blocks/signals';
 import { Connectable, Workload } from '../building-blocks/workload';
 
+/** The settings of a Worker. */
 export interface WorkerProps extends ServiceContainerProps {
   /** A worker has no port to probe by default: say how to tell it is alive (an exec command or a health port). */
   readonly probes: Probes;
-  /** @default ShutdownPolicy.worker({ shutdownSeconds: 30 }) */
+  /** How the pods stop. @default ShutdownPolicy.worker({ shutdownSeconds: 30 }) */
   readonly shutdown?: ShutdownPolicy;
   /** For processes that spawn children and do not reap them. @default InitProcess.NONE */
   readonly initProcess?: InitProcess;
@@ -25,6 +26,7 @@ export interface WorkerProps extends ServiceContainerProps {
   readonly ports?: readonly ContainerPort[];
 }
 
+/** A long-running process without a Service, run as a Deployment. */
 export class Worker extends Construct {
   public readonly workload: Workload;
 

@@ -50,10 +50,12 @@ export const CLUSTER_CREDENTIAL_KEYS = [
   { key: 'admin-password', description: `SCRAM password of the operator user ${ADMIN_USER} (letters and digits)`, generate: 'password' },
 ] as const;
 
+/** The settings of a KafkaCluster. */
 export interface KafkaClusterProps {
-  /** @default apache/kafka:4.1.0 (runs as appuser, uid 1000) */
+  /** The Kafka image. @default apache/kafka:4.1.0 (runs as appuser, uid 1000) */
   readonly image?: ContainerImage;
   /**
+   * How the nodes are split between the controller and broker roles.
    * @default KafkaTopology.combined(1) in local, KafkaTopology.separate({ controllers: 3, brokers: 3 }) in production.
    * The controller count is fixed for a cluster's life (a static quorum): see the README before changing it.
    */
@@ -87,7 +89,7 @@ export interface KafkaClusterProps {
   readonly storageSize?: string;
   /** Metadata volume per dedicated controller. @default 1Gi in local, 10Gi in production */
   readonly controllerStorageSize?: string;
-  /** @default the environment's StorageClass */
+  /** StorageClass for the nodes' volumes. @default the environment's StorageClass */
   readonly storageClassName?: string;
   /** node.id of the first dedicated broker; controllers take 0, 1, 2, ... @default 100 */
   readonly brokerNodeIdOffset?: number;
@@ -117,6 +119,7 @@ interface Pool {
   readonly headless: WorkloadService;
 }
 
+/** A KRaft Kafka cluster (controllers and brokers as StatefulSets) with SCRAM users and network policies. */
 export class KafkaCluster extends Construct implements Connectable {
   public readonly clusterId: string;
   public readonly topology: KafkaTopology;

@@ -8,6 +8,7 @@ import { createHash } from 'crypto';
 import { parseQuantity, toMebibytes } from '../../vocabulary/quantity';
 import type { Resources } from '../../building-blocks/resources';
 
+/** The cluster's replication settings for new and internal topics. */
 export interface ReplicationSettings {
   /** `default.replication.factor` for new topics. @default 3 where pinned (highly available), else min(3, brokers) */
   readonly defaultReplicationFactor?: number;
@@ -19,6 +20,7 @@ export interface ReplicationSettings {
   readonly transactionStateLogReplicationFactor?: number;
 }
 
+/** Replication settings with every value resolved. */
 export type ResolvedReplication = Required<ReplicationSettings>;
 
 /**
@@ -113,6 +115,7 @@ export const RESERVED_SETTINGS = [
   'authorizer.class.name', 'super.users', 'allow.everyone.if.no.acl.found', 'sasl.enabled.mechanisms', 'sasl.mechanism.inter.broker.protocol', 'broker.rack',
 ] as const;
 
+/** Renders settings as a Java properties file, one `key=value` a line. */
 export function renderProperties(settings: Readonly<Record<string, string | number | boolean>>): string {
   return Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
 }

@@ -28,13 +28,15 @@ export class PartitionIncrease {
   private constructor(public readonly name: string) {}
 }
 
+/** A topic of a KafkaCluster and its settings. */
 export interface KafkaTopicProps {
+  /** The cluster the topic is in. */
   readonly cluster: KafkaCluster;
   /** Topic name: letters, digits, '.', '_' and '-', at most 249 characters. */
   readonly name: string;
   /** Partitions; can be raised later (see partitionIncrease), never lowered. @default 3 */
   readonly partitions?: number;
-  /** @default the cluster's default.replication.factor */
+  /** Replicas per partition. @default the cluster's default.replication.factor */
   readonly replicationFactor?: number;
   /** Topic-level settings, e.g. `{ 'retention.ms': 604800000, 'cleanup.policy': 'compact' }`; the topic gets exactly these. @default - none */
   readonly settings?: Readonly<Record<string, string | number>>;
@@ -42,6 +44,7 @@ export interface KafkaTopicProps {
   readonly partitionIncrease?: PartitionIncrease;
 }
 
+/** A Kafka topic, created and kept to its spec by a Job. */
 export class KafkaTopic extends Construct {
   public readonly topicName: string;
   public readonly partitions: number;

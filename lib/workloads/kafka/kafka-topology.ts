@@ -1,6 +1,7 @@
 /** How a Kafka cluster's nodes are split between the controller and broker roles. */
 import { checkCount } from '../../building-blocks/names';
 
+/** How a Kafka cluster's nodes are split between the controller and broker roles. */
 export class KafkaTopology {
   /** Every node is broker and controller: for local development and small clusters. */
   public static combined(nodes: number): KafkaTopology {

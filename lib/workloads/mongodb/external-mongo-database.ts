@@ -18,15 +18,17 @@ import { Shapes } from '../../building-blocks/prop-shapes';
 
 export const MONGODB_URI_KEY = 'mongodb-uri';
 
+/** A MongoDB database outside the cluster: its connection Secret and where it is reached. */
 export interface ExternalMongoDatabaseProps {
   /** The Secret holding the connection string under the key `mongodb-uri` (`mongodb://` or `mongodb+srv://`). */
   readonly secret: SecretSource;
   /** Networks the database is reached at, e.g. `10.20.0.0/16`; clients may connect there and nowhere else. */
   readonly cidrs: readonly string[];
-  /** @default 27017 */
+  /** The port clients may connect to. @default 27017 */
   readonly port?: number;
 }
 
+/** A MongoDB database outside the cluster that workloads connect to through its connection-string Secret. */
 export class ExternalMongoDatabase extends Construct implements Connectable {
   public readonly secret: SecretRef;
   public readonly port: number;

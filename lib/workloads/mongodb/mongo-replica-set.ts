@@ -56,10 +56,11 @@ export interface DatabaseUser {
   readonly database: string;
 }
 
+/** The settings of a MongoReplicaSet. */
 export interface MongoReplicaSetProps {
-  /** @default mongo:8.0.26 (runs as user mongodb, uid 999) */
+  /** The MongoDB image. @default mongo:8.0.26 (runs as user mongodb, uid 999) */
   readonly image?: ContainerImage;
-  /** @default 'rs0' */
+  /** The replica set's name. @default 'rs0' */
   readonly replicaSetName?: string;
   /** Data-bearing members (pods). Those not retiring must be an odd number. @default 1 in local, 3 in production */
   readonly members?: number;
@@ -84,11 +85,11 @@ export interface MongoReplicaSetProps {
    * @default SecretSource.fromEnvironment('<INSTANCE>_SECRET'), e.g. ROCKETCHAT_MONGODB_SECRET
    */
   readonly credentials?: SecretSource;
-  /** @default ResourcePreset.MEDIUM with a 1Gi limit in local (cache 0.25 GB, room for mongosh probes), ResourcePreset.XLARGE in production */
+  /** Resources per member. @default ResourcePreset.MEDIUM with a 1Gi limit in local (cache 0.25 GB, room for mongosh probes), ResourcePreset.XLARGE in production */
   readonly resources?: ResourcePreset | Resources;
   /** Volume size per member. @default 2Gi in local, 50Gi in production */
   readonly storageSize?: string;
-  /** @default the environment's StorageClass */
+  /** StorageClass for the members' volumes. @default the environment's StorageClass */
   readonly storageClassName?: string;
   /**
    * A MongoDB exporter (percona/mongodb_exporter) beside each member, on port 9216, reachable from the environment's
@@ -98,6 +99,7 @@ export interface MongoReplicaSetProps {
   readonly metrics?: boolean;
 }
 
+/** A MongoDB replica set run as a StatefulSet, with its credentials, users and network policies. */
 export class MongoReplicaSet extends Construct implements Connectable {
   public readonly workload: Workload;
   public readonly headlessService: WorkloadService;
