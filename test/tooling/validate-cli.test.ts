@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { dump } from 'js-yaml';
+import { Environment } from '../../lib/building-blocks/environment';
 import { tempDir } from '../helpers';
 
 const root = path.join(__dirname, '..', '..');
@@ -32,6 +33,19 @@ function privileged(annotation: string): string {
 }
 
 describe('validate CLI', () => {
+  test("our own dist validates with the environment's minimum, as the synth did; 1.27's schema does not know the native sleep hook", () => {
+    const dist = path.join(tempDir('validate-dist'), 'dist');
+    const synth = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'main.ts', '--quiet', '--only', 'orders', '--outdir', dist], { cwd: root, encoding: 'utf8' });
+    expect(synth.status).toBe(0);
+    const ok = run('--min-k8s', Environment.LOCAL.config.minKubernetesVersion, dist);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    const all = run(dist);
+    expect(all.status).toBe(1);
+    expect(all.stderr).toContain("[schema-1.27] orders.yaml: Deployment/orders/orders-api\n    spec.template.spec.containers[0].lifecycle.preStop: unknown field 'sleep'");
+    expect(run('--min-k8s', '130', dist).stderr).toContain("--min-k8s '130' is not a Kubernetes minor; write it like 1.30");
+  });
+
   test('an empty folder is an error, not a pass', () => {
     const dir = tempDir('validate-empty');
     const r = run(dir);
