@@ -54,18 +54,10 @@ export function undocumented(file: string, text: string): string[] {
   return out;
 }
 
-function withoutLine(problem: string): string {
-  return problem.replace(/:\d+ /, ' ');
-}
-
 describe('API reference', () => {
   test('every exported construct, props interface and prop of the public modules is documented', () => {
-    // `file name` (no line numbers) of gaps that predate this check; it only shrinks: new code is documented.
-    const known = new Set<string>(JSON.parse(fs.readFileSync(path.join(__dirname, 'api-docs-known-gaps.json'), 'utf8')));
     const problems = PUBLIC.flatMap(files).flatMap((f) => undocumented(f, fs.readFileSync(path.join(ROOT, f), 'utf8')));
-    expect(problems.filter((p) => !known.has(withoutLine(p)))).toEqual([]);
-    const fixed = [...known].filter((k) => !problems.some((p) => withoutLine(p) === k));
-    expect(fixed).toEqual([]); // documented since: remove them from api-docs-known-gaps.json
+    expect(problems).toEqual([]);
   });
 
   test('the check finds a missing description and a missing @default', () => {
