@@ -66,19 +66,43 @@ function cached(entry, key) {
   return p.bundle;
 }
 
-/** Keeps `__dirname` and `__filename` of each project module pointing at its source. */
-const sourcePaths = {
-  name: 'source-paths',
-  setup(build) {
-    build.onLoad({ filter: /\.ts$/ }, async (args) => {
-      if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
-      const text = await fs.promises.readFile(args.path, 'utf8');
-      if (!/__dirname|__filename/.test(text)) return { contents: text, loader: 'ts' };
-      const banner = `const __dirname = ${JSON.stringify(path.dirname(args.path))}; const __filename = ${JSON.stringify(args.path)};\n`;
-      return { contents: banner + text, loader: 'ts' };
-    });
-  },
-};
+/**
+ * The project's .ts files that mention `__dirname` or `__filename` (a few of ~160): only they go through the plugin
+ * below. A plugin that loads every .ts file runs a JavaScript callback and a read per file at every build, and keeps
+ * esbuild from reusing its parse of unchanged files in watch mode's rebuilds (imports/k8s.ts alone is 1 MB).
+ */
+function sourcePathFiles() {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (entry.name.endsWith('.ts') && /__dirname|__filename/.test(fs.readFileSync(file, 'utf8'))) found.push(file);
+    }
+  };
+  walk(ROOT);
+  return found.sort();
+}
+
+/**
+ * Keeps `__dirname` and `__filename` of each project module that uses them pointing at its source (`files`, from
+ * sourcePathFiles: a file that starts using them after the plugin was made needs a new one; watch mode does that).
+ */
+function sourcePaths(files = sourcePathFiles()) {
+  const escaped = files.map((f) => f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  return {
+    name: 'source-paths',
+    setup(build) {
+      if (files.length === 0) return;
+      build.onLoad({ filter: new RegExp(`^(?:${escaped.join('|')})$`) }, async (args) => {
+        const text = await fs.promises.readFile(args.path, 'utf8');
+        const banner = `const __dirname = ${JSON.stringify(path.dirname(args.path))}; const __filename = ${JSON.stringify(args.path)};\n`;
+        return { contents: banner + text, loader: 'ts' };
+      });
+    },
+  };
+}
 
 /** Builds the bundle and records the project files it read, with their content hashes. */
 async function build(entry, key) {
@@ -102,7 +126,7 @@ async function build(entry, key) {
     metafile: true,
     logLevel: 'silent',
     absWorkingDir: ROOT,
-    plugins: [sourcePaths],
+    plugins: [sourcePaths()],
   });
   const files = {};
   for (const input of Object.keys(result.metafile.inputs)) {
@@ -184,9 +208,12 @@ function writeAtomically(file, content) {
   }
 }
 
-/** What watch mode needs to bundle an entry the same way, in memory (lib/tooling/synth/watch.ts). */
-function bundleOptions(entry) {
-  return { entryPoints: [entry], bundle: true, platform: 'node', target: `node${process.versions.node.split('.')[0]}`, format: 'cjs', absWorkingDir: ROOT, logLevel: 'silent', plugins: [sourcePaths] };
+/**
+ * What watch mode needs to bundle an entry the same way, in memory (lib/tooling/synth/watch.ts); `files` are the
+ * sources that use `__dirname`/`__filename` (sourcePathFiles()).
+ */
+function bundleOptions(entry, files = sourcePathFiles()) {
+  return { entryPoints: [entry], bundle: true, platform: 'node', target: `node${process.versions.node.split('.')[0]}`, format: 'cjs', absWorkingDir: ROOT, logLevel: 'silent', plugins: [sourcePaths(files)] };
 }
 
 /** The project files (relative to the root) the cached bundle of `entry` was built from, if built. */
@@ -198,7 +225,7 @@ function inputsOf(entry) {
   }
 }
 
-module.exports = { load, runner, bundleOptions, inputsOf, ROOT, CACHE };
+module.exports = { load, runner, bundleOptions, sourcePathFiles, inputsOf, ROOT, CACHE };
 
 if (require.main === module) {
   const [entry, ...args] = process.argv.slice(2);

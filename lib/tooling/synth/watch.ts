@@ -7,6 +7,7 @@
  * LanguageService on a thread of its own (./type-check-worker.ts) and never hold the synth back. A failing round
  * leaves dist/ as it was and the watcher running; the next save tries again.
  */
+import { watch as watchFiles } from 'chokidar';
 import * as fs from 'fs';
 import Module, { createRequire } from 'module';
 import * as path from 'path';
@@ -43,35 +44,54 @@ const WATCHED_FILES = new Set(['main.ts', 'environments.ts', 'package.json', 'ts
 interface Runner {
   readonly CACHE: string;
   runner(): unknown;
-  bundleOptions(entry: string): Record<string, unknown>;
+  bundleOptions(entry: string, sourcePathFiles: readonly string[]): Record<string, unknown>;
+  sourcePathFiles(): string[];
   inputsOf(entry: string): string[] | undefined;
 }
 
 /**
- * The files behind a batch of events: editors save through a temporary file renamed over the original, and the
- * event may name either, so the folders of the events are searched for sources written since the last round.
+ * Whether a path is one the watcher follows: the folders above and everything below them, the files above, and the
+ * root itself (chokidar asks about each folder before it descends, so node_modules/ and dist/ are never walked).
  */
-function changedFiles(reported: readonly string[], since: number): string[] {
-  const changed = new Set<string>();
-  for (const dir of new Set(reported.map((f) => path.dirname(f)))) {
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(dir);
-    } catch {
-      continue; // the folder went away
-    }
-    for (const name of names) {
-      const file = path.join(dir, name);
-      try {
-        const stat = fs.statSync(file);
-        if (stat.isFile() && stat.mtimeMs >= since - 1000 && /\.(ts|js|json|sh|ya?ml)$/.test(name)) changed.add(file);
-      } catch {
-        // removed meanwhile
-      }
-    }
+function watched(root: string, file: string): boolean {
+  const rel = path.relative(root, file);
+  if (rel === '') return true;
+  const [top, ...below] = rel.split(path.sep);
+  return WATCHED_FOLDERS.includes(top) || (below.length === 0 && WATCHED_FILES.has(top));
+}
+
+/** Files a synth reads (sources, scripts and data read beside a module, schemas); editors' swap and backup files are not. */
+const SOURCE = /\.(ts|js|json|sh|ya?ml)$/;
+
+/** Size and modification time, to see whether a file was written again while a round read it. */
+function stamp(file: string): string {
+  try {
+    const s = fs.statSync(file);
+    return `${s.size}:${s.mtimeMs}`;
+  } catch {
+    return 'gone';
   }
-  for (const file of reported) if (!fs.existsSync(file) && /\.ts$/.test(file)) changed.add(file); // deleted sources
-  return [...changed].sort();
+}
+
+/**
+ * The helper, keeping its last picture: the same DOT gives the same SVG (Graphviz's layout is deterministic; the
+ * one-shot synth gives the same bytes), and most saves leave the picture as it was, so the round does not wait for
+ * Graphviz. One picture is kept, and a fresh helper (new picture code) starts with none.
+ */
+function keepingLastPicture(helper: SynthHelper | undefined): SynthHelper | undefined {
+  if (!helper) return undefined;
+  const render = helper.renderSvg.bind(helper);
+  let last: { dot: string; svg: Promise<string> } | undefined;
+  helper.renderSvg = (dot: string) => {
+    if (last?.dot === dot) return last.svg;
+    const svg = render(dot);
+    last = { dot, svg };
+    svg.catch(() => {
+      if (last?.svg === svg) last = undefined; // a failed drawing is tried again
+    });
+    return svg;
+  };
+  return helper;
 }
 
 export async function watchSynth(options: WatchOptions): Promise<{ close(): Promise<void> }> {
@@ -81,12 +101,23 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
   const log = (line: string) => console.log(`[watch ${new Date().toISOString().slice(11, 23)}] ${line}`);
 
   const helperEntry = path.join('lib', 'tooling', 'synth', 'helper-worker.ts');
-  let helper = SynthHelper.start();
+  let helper = keepingLastPicture(SynthHelper.start());
   // Kept in memory; its source map is written beside a name per round, so a construct error names the user's line
   // (./attribute.ts reads `<file>.map`, and caches by file name).
   const outfile = path.join(runner.CACHE, `watch-${process.pid}.js`);
   fs.mkdirSync(runner.CACHE, { recursive: true });
-  const context = await esbuild.context({ ...runner.bundleOptions(options.entry), packages: 'external', write: false, metafile: true, outfile, sourcemap: 'external' } as any);
+  // The files that use __dirname/__filename get them through a plugin made for exactly those files (scripts/run.js):
+  // a save that adds or drops such a use makes a new context.
+  let sourcePathFiles = new Set(runner.sourcePathFiles());
+  const makeContext = () => esbuild.context({ ...runner.bundleOptions(options.entry, [...sourcePathFiles]), packages: 'external', write: false, outfile, sourcemap: 'external', sourcesContent: false } as any);
+  let context = await makeContext();
+  const refreshSourcePaths = async (changed: readonly string[]) => {
+    const uses = (f: string) => fs.existsSync(f) && /__dirname|__filename/.test(fs.readFileSync(f, 'utf8'));
+    if (changed.every((f) => !f.endsWith('.ts') || uses(f) === sourcePathFiles.has(f))) return;
+    sourcePathFiles = new Set(runner.sourcePathFiles());
+    await context.dispose();
+    context = await makeContext();
+  };
   let roundNumber = 0;
   let previousMap: string | undefined;
   const typeCheck = new Worker(path.join(options.root, 'scripts', 'run.js'), {
@@ -103,12 +134,14 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
 
   /** One synth from the current sources; resolves when its CLI has finished (written, or failed and reported). */
   let roundStarted = 0;
+  let rebuilt = 0;
   const round = async (): Promise<boolean> => {
     roundStarted = Date.now();
     let code: string;
     let map: string | undefined;
     try {
       const result = await context.rebuild();
+      rebuilt = Date.now();
       code = result.outputFiles!.find((f) => f.path.endsWith('.js'))!.text;
       map = result.outputFiles!.find((f) => f.path.endsWith('.map'))?.text;
     } catch (err) {
@@ -141,6 +174,7 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
   const finish = (ok: boolean): boolean => {
     process.exitCode = undefined; // a failed round is reported, the watcher goes on
     log(ok ? `synthesised in ${Date.now() - roundStarted} ms` : 'synth failed (see above); waiting for the next save');
+    if (process.env.SHIPSHAPE_STAGES === '1' && rebuilt >= roundStarted) console.error(`watch: rebuild ${rebuilt - roundStarted} ms, evaluation and synth ${Date.now() - rebuilt} ms`);
     return ok;
   };
 
@@ -148,42 +182,50 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   const schedule = (file: string) => {
+    if (!SOURCE.test(file)) return;
     pending.add(file);
     clearTimeout(timer);
-    timer = setTimeout(drain, 30); // editors write a file in several steps
+    // A save may be several events (a rename-save: the temporary file, then the rename), all within a few
+    // milliseconds; a write that comes later still reaches dist/ (see the stamps below).
+    timer = setTimeout(drain, 10);
   };
-  let since = Date.now();
   const drain = async () => {
     if (running) return;
-    const reported = [...pending];
+    const changed = [...pending].sort();
     pending = new Set();
-    if (reported.length === 0) return;
-    const changed = changedFiles(reported, since);
-    since = Date.now();
-    log(`changed: ${(changed.length > 0 ? changed : reported).map((f) => path.relative(options.root, f)).join(', ')}`);
-    const helperInputs = new Set((runner.inputsOf(helperEntry) ?? []).map((f) => path.resolve(options.root, f)));
-    if (helper && changed.some((f) => helperInputs.has(f))) {
-      await helper.close();
-      helper = SynthHelper.start(); // the gate or the picture changed: a fresh helper from the new sources
-    }
-    running = round().then(() => {
+    if (changed.length === 0) return;
+    // chokidar reports the first write of a file and drops the next ones for 50 ms: a file written again while this
+    // round read it is synthesised once more, so the last save always reaches dist/.
+    const stamps = new Map(changed.map((f) => [f, stamp(f)]));
+    running = (async () => {
+      log(`changed: ${changed.map((f) => path.relative(options.root, f)).join(', ')}`);
+      const helperInputs = new Set((runner.inputsOf(helperEntry) ?? []).map((f) => path.resolve(options.root, f)));
+      if (helper && changed.some((f) => helperInputs.has(f))) {
+        await helper.close();
+        helper = keepingLastPicture(SynthHelper.start()); // the gate or the picture changed: a fresh helper from the new sources
+      }
+      await refreshSourcePaths(changed);
+      await round();
       const ts = changed.filter((f) => f.endsWith('.ts'));
       if (ts.length > 0) typeCheck.postMessage({ files: ts });
-    });
+    })();
     await running;
     running = undefined;
+    for (const [file, before] of stamps) if (stamp(file) !== before) pending.add(file);
     if (pending.size > 0) void drain();
   };
 
-  const watchers = [
-    ...WATCHED_FOLDERS.filter((d) => fs.existsSync(path.join(options.root, d))).map((d) =>
-      fs.watch(path.join(options.root, d), { recursive: true }, (_event, name) => name && schedule(path.join(options.root, d, name.toString()))),
-    ),
-    fs.watch(options.root, (_event, name) => name && WATCHED_FILES.has(name.toString()) && schedule(path.join(options.root, name.toString()))),
-  ];
+  // chokidar, not fs.watch(dir, { recursive: true }): on Linux, Node 20's recursive watch reports nothing when a file
+  // is replaced by a rename (sed -i, vim's writebackup, JetBrains' safe write); chokidar watches each folder and each
+  // file, follows renames and new folders, and reports the file saved, not the editor's temporary file.
+  const watcher = watchFiles(options.root, { ignoreInitial: true, ignored: (file) => !watched(options.root, file) });
+  watcher.on('all', (_event, file) => schedule(path.resolve(options.root, file)));
+  watcher.on('error', (err) => log(`watching failed: ${err instanceof Error ? err.message : String(err)}`));
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
 
   running = round();
   await running;
+  await ready;
   running = undefined;
   typeCheck.postMessage({ files: [options.entry], warm: true });
   log(`watching ${[...WATCHED_FOLDERS, ...WATCHED_FILES].join(', ')} for changes (Ctrl-C stops)`);
@@ -191,7 +233,7 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
 
   return {
     close: async () => {
-      for (const w of watchers) w.close();
+      await watcher.close();
       clearTimeout(timer);
       await running;
       await context.dispose();
