@@ -57,10 +57,7 @@ export async function runSynthCli(
 ): Promise<void> {
   const started = Date.now();
   const host = watchHost();
-  const watching = argv.includes('--watch') || argv.includes('-w');
-  // Started first, so the gate's validators and Graphviz load while the constructs are built; a watcher keeps its own.
-  const ownHelper = host || watching || argv.includes('--help') || argv.includes('-h') ? undefined : SynthHelper.start();
-  const helper = host ? host.helper : ownHelper;
+  let ownHelper: SynthHelper | undefined;
   let ok = false;
   const program = new Command()
     .name('npm run synth --')
@@ -81,6 +78,9 @@ export async function runSynthCli(
       return;
     }
     const env = environments.byName(opts.env);
+    // Started before the constructs are built, so Graphviz and the gate's validators load meanwhile; a watcher keeps its own.
+    ownHelper = host ? undefined : SynthHelper.start(schemaVersionsFor(env.config.minKubernetesVersion));
+    const helper = host ? host.helper : ownHelper;
     const apps = withDependencies(selectApps(catalogue, opts.only));
     const result = helper
       ? await synthesizeWithHelper({ env, apps, outdir: opts.outdir }, helper)

@@ -3,10 +3,11 @@
  * validators and Graphviz while the main thread builds the construct tree, then validates the records and draws the
  * picture it is sent. It runs the same functions as the in-process synth, so the verdict and the bytes are the same.
  */
-import { parentPort } from 'worker_threads';
+import { parentPort, workerData } from 'worker_threads';
 import { loadSvgRenderer } from '../graph/render';
 import { validateManifests, warmValidators } from '../validation';
 import type { HelperReply, HelperRequest } from './helper';
+import type { KubernetesVersion } from '../validation/schema';
 
 /** The kinds nearly every synth has; their validators load before the records arrive. */
 const COMMON_KINDS = ['v1/Namespace', 'v1/ServiceAccount', 'networking.k8s.io/v1/NetworkPolicy', 'v1/ConfigMap', 'v1/Service', 'apps/v1/Deployment', 'apps/v1/StatefulSet', 'policy/v1/PodDisruptionBudget'];
@@ -25,7 +26,7 @@ port.on('message', async (request: HelperRequest) => {
   }
   port.postMessage(reply);
   // The thread is terminated, never exits: the runner's code cache of this bundle is saved here.
-  if (request.type === 'validate') saveCodeCache();
+  saveCodeCache();
 });
 
 function saveCodeCache(): void {
@@ -33,5 +34,7 @@ function saveCodeCache(): void {
   for (const save of runner?.saveCodeCache ?? []) save();
 }
 
-// After the message handler is in place: a request that arrives meanwhile waits in the port's queue.
-warmValidators(COMMON_KINDS);
+// After the message handler is in place: a request that arrives meanwhile waits in the port's queue. Only the schema
+// versions this synth checks (the environment's, sent by the CLI) are loaded.
+warmValidators(COMMON_KINDS, (workerData as { versions?: KubernetesVersion[] } | undefined)?.versions);
+svg.then(() => port.postMessage('warm'), () => port.postMessage('warm'));

@@ -1,14 +1,17 @@
 /**
  * Validation and the picture off the synth's critical path: a worker thread on the second core (./helper-worker.ts)
- * warms up while the main thread builds the constructs, validates the records while the main thread writes YAML, and
- * draws graph.svg. Only where the synth runs from the bundle of scripts/run.js (`npm run synth`), which can start the
+ * warms up while the main thread builds the constructs, draws graph.svg, and validates the records while the main
+ * thread writes YAML when there are many of them (or it is warm already, as in watch mode); a few hundred objects are
+ * validated sooner on the main thread than a cold worker could start (`npm run bench`: N=10 went from 0.6 to 0.4 s).
+ * Only where the synth runs from the bundle of scripts/run.js (`npm run synth`), which can start the
  * worker's own bundle; anywhere else (tsx, jest) `SynthHelper.start()` returns undefined and the synth runs in
  * process. SHIPSHAPE_PARALLEL=off turns it off.
  */
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { ManifestRecord } from '../manifest/manifest';
-import type { ValidationOptions, ValidationResult } from '../validation';
+import { validateManifests, ValidationOptions, ValidationResult } from '../validation';
+import type { KubernetesVersion } from '../validation/schema';
 import { StageClock } from './stages';
 import { buildRecords, checkOutdir, MAX_DRAWN_NODES, rejectFindings, renderOutput, SynthOptions, SynthResult } from './synthesize';
 import { writeAtomically } from './write';
@@ -23,20 +26,26 @@ const RUNNER = Symbol.for('shipshape.runner');
 
 export class SynthHelper {
   /** A started helper, or undefined where no bundle runner is available. */
-  public static start(): SynthHelper | undefined {
+  public static start(versions?: readonly KubernetesVersion[]): SynthHelper | undefined {
     const runner = (globalThis as Record<symbol, { script: string; root: string } | undefined>)[RUNNER];
     if (!runner || process.env.SHIPSHAPE_PARALLEL === 'off') return undefined;
     // A small young generation: the helper holds a copy of the records, and at 1,000 services the default (48 MB)
     // took peak RSS from 190 to 250 MB; 8 MB costs no measurable time.
-    return new SynthHelper(new Worker(runner.script, { argv: [path.join(runner.root, 'lib', 'tooling', 'synth', 'helper-worker.ts')], resourceLimits: { maxYoungGenerationSizeMb: 8 } }));
+    return new SynthHelper(new Worker(runner.script, { argv: [path.join(runner.root, 'lib', 'tooling', 'synth', 'helper-worker.ts')], resourceLimits: { maxYoungGenerationSizeMb: 8 }, workerData: { versions } }));
   }
 
   private next = 0;
+  /** Whether the worker has loaded Graphviz and the common validators (it says so once). */
+  public warm = false;
   private readonly pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   private failure?: Error;
 
   private constructor(private readonly worker: Worker) {
-    worker.on('message', (reply: HelperReply) => {
+    worker.on('message', (reply: HelperReply | 'warm') => {
+      if (reply === 'warm') {
+        this.warm = true;
+        return;
+      }
       const p = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (reply.error !== undefined) p?.reject(new Error(reply.error));
@@ -80,17 +89,25 @@ export class SynthHelper {
  * `synthesize`, with the gate and the picture on the helper thread: the same stages and verdict, and nothing is
  * written unless the gate passed.
  */
+/**
+ * From this many objects the gate runs on the helper even when it is still starting: validating 500 objects takes
+ * the main thread about as long as a cold worker takes to load (`SHIPSHAPE_STAGES=1`, bench/generated.ts).
+ */
+export const VALIDATE_ON_HELPER_FROM = 500;
+
 export async function synthesizeWithHelper(options: SynthOptions, helper: SynthHelper): Promise<SynthResult> {
   const clock = new StageClock();
   checkOutdir(options.outdir);
   const { records, warnings } = buildRecords(options, clock);
-  const gate = clock.time('validation (handing over)', () => helper.validate(records, { requireSpread: options.env.highAvailability, minKubernetesVersion: options.env.config.minKubernetesVersion }));
-  gate.catch(() => undefined); // awaited below
+  const gateOptions: ValidationOptions = { requireSpread: options.env.highAvailability, minKubernetesVersion: options.env.config.minKubernetesVersion };
+  const handOver = helper.warm || records.length >= VALIDATE_ON_HELPER_FROM;
+  const gate = handOver ? clock.time('validation (handing over)', () => helper.validate(records, gateOptions)) : undefined;
+  gate?.catch(() => undefined); // awaited below
   const { files, graph, dot } = renderOutput(options, records, clock);
   const draw = graph.nodes.length <= MAX_DRAWN_NODES;
   const svg = draw ? helper.renderSvg(dot) : undefined;
   svg?.catch(() => undefined);
-  const validation = await clock.timeAsync('waiting for the gate', () => gate);
+  const validation = gate ? await clock.timeAsync('waiting for the gate', () => gate) : clock.time('validation', () => validateManifests(records, gateOptions));
   rejectFindings(validation);
   if (svg) files.set('graph.svg', await clock.timeAsync('waiting for the picture', () => svg));
   const dropped = options.outdir ? clock.time('write', () => writeAtomically(options.outdir!, files)) : [];

@@ -12,7 +12,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import Ajv from 'ajv';
+import type Ajv from 'ajv';
 import { CustomValidator, strictify } from './schema';
 
 const SCHEMA_DIR = path.resolve(__dirname, '..', '..', '..', 'schemas');
@@ -51,6 +51,8 @@ function schemaValidator(openAPIV3Schema: unknown): CustomValidator {
     if (!validate) {
       const schema = structuredClone(kept.openAPIV3Schema);
       strictify(schema);
+      // Required here, not imported: ajv costs ~60 ms to load and most synths have no custom resource.
+      const Ajv: typeof import('ajv').default = require('ajv').default;
       validate = new Ajv({ allErrors: true, strict: false, validateFormats: false, allowUnionTypes: true }).compile(schema as object);
     }
     if (validate(manifest)) return [];

@@ -9,8 +9,9 @@ import * as fs from 'fs';
 import Module, { createRequire } from 'module';
 import * as path from 'path';
 import * as vm from 'vm';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import standaloneCode from 'ajv/dist/standalone';
+// Types only: ajv itself (~60 ms to load) is required only to compile a kind missing from the cache (see load()).
+import type Ajv from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isAtLeast } from '../../vocabulary/kubernetes-version';
 import { ManifestRecord } from '../manifest/manifest';
 import { Finding, finding } from './finding';
@@ -111,10 +112,12 @@ export class SchemaValidator {
     if (this.useCache && fs.existsSync(file)) return requireCompiled(file);
     if (!this.ajv) {
       for (const def of Object.values(this.definitions)) strictify(def);
+      const Ajv: typeof import('ajv').default = require('ajv').default;
       this.ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, allowUnionTypes: true, code: { source: true } });
       this.ajv.addSchema({ $id: 'k8s', definitions: this.definitions }, 'k8s');
     }
     const validate = this.ajv.getSchema(`k8s#/definitions/${definition}`)!;
+    const standaloneCode: typeof import('ajv/dist/standalone').default = require('ajv/dist/standalone').default;
     if (this.useCache) writeCacheFile(file, standaloneCode(this.ajv, validate));
     return validate;
   }

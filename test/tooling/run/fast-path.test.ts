@@ -6,7 +6,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { copyProject, readTree, runEnv } from './project-copy';
+import { VALIDATE_ON_HELPER_FROM } from '../../../lib/tooling/synth/helper';
+import { copyProject, readTree, ROOT, runEnv } from './project-copy';
 
 const project = copyProject('fast-path');
 const node = (args: string[], extra: Record<string, string> = {}) => {
@@ -25,10 +26,21 @@ describe('the fast synth path', () => {
     expect(fast).toEqual(readTree(out(`source-${env}`)));
   });
 
-  test('uses the helper thread and reports per-stage times', () => {
+  const stagesOf = (r: { stderr: string }) => Object.keys(JSON.parse(/stages: (\{.*\})/.exec(r.stderr)![1]));
+
+  test('a small synth validates on the main thread and draws on the helper, and reports per-stage times', () => {
     const r = node(['scripts/run.js', 'main.ts', '-q', '--only', 'memcached', '--outdir', out('stages')], { SHIPSHAPE_STAGES: '1' });
-    const stages = JSON.parse(/stages: (\{.*\})/.exec(r.stderr)![1]);
-    expect(Object.keys(stages)).toEqual(expect.arrayContaining(['construct tree', 'token resolution', 'yaml', 'graph', 'waiting for the gate', 'waiting for the picture', 'write']));
+    expect(stagesOf(r)).toEqual(['construct tree', 'token resolution', 'yaml', 'graph', 'validation', 'waiting for the picture', 'write']);
+  });
+
+  test(`from ${VALIDATE_ON_HELPER_FROM} objects the gate runs on the helper, with the same verdict and bytes as in process`, () => {
+    fs.cpSync(path.join(ROOT, 'bench', 'generated.ts'), path.join(project, 'bench', 'generated.ts'));
+    const count = String(Math.ceil(VALIDATE_ON_HELPER_FROM / 6)); // six objects per generated service
+    const r = node(['scripts/run.js', 'bench/generated.ts', count, out('many')], { SHIPSHAPE_STAGES: '1' });
+    expect(stagesOf(r)).toEqual(expect.arrayContaining(['validation (handing over)', 'waiting for the gate']));
+    expect(stagesOf(r)).not.toContain('validation');
+    node(['scripts/run.js', 'bench/generated.ts', count, out('many-in-process')], { SHIPSHAPE_PARALLEL: 'off' });
+    expect(readTree(out('many'))).toEqual(readTree(out('many-in-process')));
   });
 
   test('a bad construct fails through the helper as it does in process, and leaves dist/ as it was', () => {
