@@ -58,7 +58,13 @@ export function synthAtRef(root: string, ref: string, env: Environment): Manifes
   try {
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(worktree, 'node_modules'), 'dir');
     const dist = path.join(worktree, '.plan-dist');
-    const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'main.ts', '--env', env.name, '--outdir', dist, '--quiet'], { cwd: worktree, encoding: 'utf8' });
+    // The ref's own fast runner where it has one (its bundle cache goes with the worktree); tsx for older refs.
+    const runner = fs.existsSync(path.join(worktree, 'scripts', 'run.js')) ? [path.join('scripts', 'run.js')] : ['--require', 'tsx/cjs'];
+    const r = spawnSync(process.execPath, [...runner, 'main.ts', '--env', env.name, '--outdir', dist, '--quiet'], {
+      cwd: worktree,
+      encoding: 'utf8',
+      env: { ...process.env, SHIPSHAPE_RUN_CACHE: path.join(worktree, '.plan-run-cache') },
+    });
     if (r.status !== 0) throw new Error(`the synth of ${ref} failed:\n${(r.stderr || r.stdout).trim()}`);
     return loadManifests(dist);
   } finally {
