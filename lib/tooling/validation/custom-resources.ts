@@ -12,8 +12,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type Ajv from 'ajv';
-import { CustomValidator, strictify } from './schema';
+import type { ValidateFunction } from 'ajv';
+import { compileCached, CustomValidator, strictify } from './schema';
 
 const SCHEMA_DIR = path.resolve(__dirname, '..', '..', '..', 'schemas');
 
@@ -46,14 +46,12 @@ export function crdValidators(crd: { spec?: any; metadata?: { name?: string } })
 
 function schemaValidator(openAPIV3Schema: unknown): CustomValidator {
   const kept = { openAPIV3Schema };
-  let validate: ReturnType<Ajv['compile']> | undefined;
+  let validate: ValidateFunction | undefined;
   const validator: CustomValidator = (manifest) => {
     if (!validate) {
       const schema = structuredClone(kept.openAPIV3Schema);
       strictify(schema);
-      // Required here, not imported: ajv costs ~60 ms to load and most synths have no custom resource.
-      const Ajv: typeof import('ajv').default = require('ajv').default;
-      validate = new Ajv({ allErrors: true, strict: false, validateFormats: false, allowUnionTypes: true }).compile(schema as object);
+      validate = compileCached(schema as object);
     }
     if (validate(manifest)) return [];
     return (validate.errors ?? []).map((e) => ({

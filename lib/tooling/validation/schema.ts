@@ -124,6 +124,25 @@ export class SchemaValidator {
 }
 
 /**
+ * A validator of one self-contained JSON schema (a CRD's openAPIV3Schema, closed by `strictify` first), compiled once
+ * per machine and kept as standalone code keyed by the schema's content, like the Kubernetes kinds: compiling one
+ * with ajv cost a production synth ~130 ms.
+ */
+export function compileCached(schema: object): ValidateFunction {
+  const ajvVersion: string = require('ajv/package.json').version;
+  const key = createHash('sha256').update(JSON.stringify(schema)).update(RULES_VERSION).update(ajvVersion).digest('hex').slice(0, 16);
+  const file = path.join(CACHE_DIR, `schema-${key}.js`);
+  const useCache = process.env.SHIPSHAPE_SCHEMA_CACHE !== 'off';
+  if (useCache && fs.existsSync(file)) return requireCompiled(file);
+  const Ajv: typeof import('ajv').default = require('ajv').default;
+  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, allowUnionTypes: true, code: { source: true } });
+  const validate = ajv.compile(schema);
+  const standaloneCode: typeof import('ajv/dist/standalone').default = require('ajv/dist/standalone').default;
+  if (useCache) writeCacheFile(file, standaloneCode(ajv, validate));
+  return validate;
+}
+
+/**
  * Requires a cached validator with V8's code cache beside it (`.v8`, made at its first load): these modules are
  * large (each workload kind carries the whole pod spec), and parsing them was most of a warm gate's cost.
  */

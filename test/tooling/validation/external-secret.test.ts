@@ -2,7 +2,10 @@
  * ExternalSecret is checked against the v1 CRD schema kept in schemas/ (the version current External Secrets
  * Operators serve); v1beta1 is refused with the reason.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { CUSTOM_RESOURCES } from '../../../lib/tooling/validation/custom-resources';
+import { compileCached, strictify } from '../../../lib/tooling/validation/schema';
 
 const validate = CUSTOM_RESOURCES.get('external-secrets.io/v1/ExternalSecret')!;
 
@@ -42,5 +45,21 @@ describe('ExternalSecret v1 schema', () => {
     expect(old({ ...valid, apiVersion: 'external-secrets.io/v1beta1' })).toEqual([
       { instancePath: '/apiVersion', message: 'external-secrets.io/v1beta1 is not served since External Secrets Operator 0.17; use external-secrets.io/v1 (same fields)' },
     ]);
+  });
+
+  test('the validator kept as standalone code gives the same verdicts and errors as a fresh compile', () => {
+    const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'schemas', 'external-secrets-v1-externalsecret.json'), 'utf8')).openAPIV3Schema;
+    strictify(schema);
+    const docs = [valid, withSpec({ secretStoreRef: { name: 'vault', kind: 'Vault' } }), withSpec({ data: [{ secretKey: 5 }] }), withSpec({ refreshIntervall: '1h' })];
+    const verdicts = (validate: ReturnType<typeof compileCached>) => docs.map((d) => [validate(d), validate.errors ?? null]);
+    const previous = process.env.SHIPSHAPE_SCHEMA_CACHE;
+    process.env.SHIPSHAPE_SCHEMA_CACHE = 'off';
+    const fresh = verdicts(compileCached(schema));
+    if (previous === undefined) delete process.env.SHIPSHAPE_SCHEMA_CACHE;
+    else process.env.SHIPSHAPE_SCHEMA_CACHE = previous;
+    compileCached(schema); // written to the cache if it was not there
+    const kept = verdicts(compileCached(schema));
+    expect(fresh.map(([ok]) => ok)).toEqual([true, false, false, false]);
+    expect(kept).toEqual(fresh);
   });
 });
