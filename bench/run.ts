@@ -85,6 +85,8 @@ function sameObjects(a: string, b: string): string {
 }
 
 async function main(): Promise<void> {
+  const [load] = os.loadavg();
+  if (load > os.cpus().length / 2) console.log(`note: load average ${load.toFixed(1)} on ${os.cpus().length} cores before the bench; other work skews the figures (a Go helm suffers less than our threads)`);
   const figures: Figure[] = [];
   for (const env of ['local', 'production']) {
     figures.push(measure(`npm run synth (${env})`, ['npm', 'run', '--silent', 'synth', '--', '-q', '-e', env, '--outdir', path.join(OUT, `synth-${env}`)]));
@@ -127,7 +129,18 @@ async function main(): Promise<void> {
           watchOverHelm10: round(median('watch:') / median('helm template, equivalent chart, N=10')),
         }
       : {}),
+    peakRssN1000MB: figures.find((f) => f.name.startsWith('generated N=1000 '))!.peakRssMB ?? NaN,
   };
+  // Issue #19's goals; the growth ratio is 10 when cost is linear in N.
+  const goals: Record<string, { max: number; text: string }> = {
+    synthOverStock: { max: 0.12, text: '<= 0.12' },
+    generatedGrowth100To1000: { max: 11, text: '~10 (linear)' },
+    generated10OverHelm10: { max: 4, text: '<= 4' },
+    generated1000OverHelm1000: { max: 1, text: '<= 1.0' },
+    watchOverHelm10: { max: 1, text: 'on par (<= 1)' },
+    peakRssN1000MB: { max: 250, text: '<= 250' },
+  };
+  const verdicts = Object.entries(ratios).map(([k, v]) => `| ${k} | ${v} | ${goals[k]?.text ?? ''} | ${goals[k] ? (v <= goals[k].max ? 'met' : 'NOT met') : ''} |`);
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
   const rows = figures.map((f) => `| ${f.name} | ${f.medianS} | ${f.minS} | ${f.maxS} | ${f.peakRssMB ?? 'n/a'} |`);
   const stageNames = [...new Set(Object.values(stageTimes).flatMap((s) => Object.keys(s)))];
@@ -142,7 +155,10 @@ async function main(): Promise<void> {
     `|---|${Object.keys(stageTimes).map(() => '---|').join('')}`,
     ...stageNames.map((s) => `| ${s} | ${Object.values(stageTimes).map((st) => st[s] ?? '').join(' | ')} |`),
     '',
-    ...Object.entries(ratios).map(([k, v]) => `${k}: ${v}`),
+    '| ratio | value | goal | |',
+    '|---|---|---|---|',
+    ...verdicts,
+    '',
     ...comparison,
   ].join('\n');
   console.log(table);
