@@ -100,7 +100,7 @@ export async function synthesizeWithHelper(options: SynthOptions, helper: SynthH
   checkOutdir(options.outdir);
   const { records, warnings } = buildRecords(options, clock);
   const gateOptions: ValidationOptions = { requireSpread: options.env.highAvailability, minKubernetesVersion: options.env.config.minKubernetesVersion };
-  const handOver = process.env.XX_HAND === "1" || helper.warm || records.length >= VALIDATE_ON_HELPER_FROM;
+  const handOver = helper.warm || records.length >= VALIDATE_ON_HELPER_FROM;
   const gate = handOver ? clock.time('validation (handing over)', () => helper.validate(records, gateOptions)) : undefined;
   gate?.catch(() => undefined); // awaited below
   const { files, graph, dot } = renderOutput(options, records, clock);
