@@ -34,7 +34,12 @@ function saveCodeCache(): void {
   for (const save of runner?.saveCodeCache ?? []) save();
 }
 
-// After the message handler is in place: a request that arrives meanwhile waits in the port's queue. Only the schema
-// versions this synth checks (the environment's, sent by the CLI) are loaded.
-warmValidators(COMMON_KINDS, (workerData as { versions?: KubernetesVersion[] } | undefined)?.versions);
-svg.then(() => port.postMessage('warm'), () => port.postMessage('warm'));
+// After the message handler is in place: a request that arrives meanwhile waits in the port's queue. Graphviz first
+// (every synth draws; a small one validates on the main thread), then the validators of the schema versions this
+// synth checks (the environment's, sent by the CLI).
+void svg
+  .catch(() => undefined)
+  .then(() => {
+    warmValidators(COMMON_KINDS, (workerData as { versions?: KubernetesVersion[] } | undefined)?.versions);
+    port.postMessage('warm');
+  });
