@@ -56,8 +56,23 @@ export function wildcardSubdomainProblem(value: string): string | undefined {
   return dnsSubdomainProblem(value.slice(2), MAX_DNS_SUBDOMAIN - 2);
 }
 
+/**
+ * A pure check of strings that repeat in every object (label keys and values, annotation keys), remembered: at 1,000
+ * services the gate asked the same few dozen questions 60,000 times. Bounded, so a long-lived watcher cannot grow it.
+ */
+function remembered(check: (value: string) => string | undefined): (value: string) => string | undefined {
+  const answers = new Map<string, string | undefined>();
+  return (value) => {
+    if (answers.has(value)) return answers.get(value);
+    if (answers.size >= 10_000) answers.clear();
+    const answer = check(value);
+    answers.set(value, answer);
+    return answer;
+  };
+}
+
 /** A label key or annotation key: `[prefix/]name`, prefix a subdomain, name at most 63 characters. */
-export function qualifiedNameProblem(value: string): string | undefined {
+export const qualifiedNameProblem = remembered((value: string): string | undefined => {
   const parts = value.split('/');
   let name = value;
   if (parts.length === 2) {
@@ -73,16 +88,16 @@ export function qualifiedNameProblem(value: string): string | undefined {
   if (name.length > MAX_DNS_LABEL) return `name part must be no more than ${MAX_DNS_LABEL} characters`;
   if (!QUALIFIED_NAME_PART.test(name)) return "name part must consist of letters, digits, '-', '_' or '.', and start and end with a letter or digit";
   return undefined;
-}
+});
 
 /** A label value: empty, or a name part of at most 63 characters. */
-export function labelValueProblem(value: string): string | undefined {
+export const labelValueProblem = remembered((value: string): string | undefined => {
   if (value.length > MAX_DNS_LABEL) return `must be no more than ${MAX_DNS_LABEL} characters`;
   if (value.length > 0 && !QUALIFIED_NAME_PART.test(value)) {
     return "must be empty or consist of letters, digits, '-', '_' or '.', and start and end with a letter or digit";
   }
   return undefined;
-}
+});
 
 /** IANA_SVC_NAME, the format of container port names and named target ports. */
 export function portNameProblem(value: string): string | undefined {
