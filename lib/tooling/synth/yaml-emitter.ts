@@ -4,8 +4,9 @@
  *
  * Why: js-yaml decides every scalar's style afresh (chooseScalarStyle, then every YAML 1.1 implicit type's
  * resolver), although manifests repeat the same keys and values thousands of times; at 1,000 services that was
- * the largest single stage of a synth. Here js-yaml still decides each distinct scalar, once: its rendering is
- * memoised. The structure is walked here, following node_modules/js-yaml/lib/dumper.js (writeNode,
+ * the largest single stage of a synth. Here js-yaml still decides each distinct scalar, once (names of the PLAIN
+ * form below excepted): its rendering is memoised, also as the pieces appended (`key:` on its line at each level,
+ * a value after its space), so a pair costs two appends. The structure is walked here, following node_modules/js-yaml/lib/dumper.js (writeNode,
  * writeBlockMapping, writeBlockSequence, writeScalar) for indent 2, no flow level, no refs, no line width:
  * - a mapping value that is a non-empty mapping or sequence starts on the next line (`key:` then the block);
  *   anything else follows `key: ` on the same line; sequences inside a mapping are indented one level;
@@ -58,8 +59,11 @@ let out = '';
 /** Memos, bounded so a long watch session cannot grow them without end; clearing never changes output. */
 const MEMO_LIMIT = 100_000;
 const values = new Map<string, string>();
-const keys = new Map<string, string>();
+const spacedValues = new Map<string, string>();
+const keyColons = new Map<string, string>();
+const keyLines: Map<string, string>[] = [];
 const numbers = new Map<number, string>();
+const spacedNumbers = new Map<number, string>();
 
 function remember<K>(memo: Map<K, string>, key: K, rendering: string): string {
   if (memo.size >= MEMO_LIMIT) memo.clear();
@@ -68,6 +72,7 @@ function remember<K>(memo: Map<K, string>, key: K, rendering: string): string {
 }
 
 const newLines: string[] = [];
+const dashLines: string[] = [];
 /** A line break and the indent of `level`, as js-yaml's generateNextLine. */
 function newLine(level: number): string {
   return newLines[level] ??= '\n' + ' '.repeat(2 * level);
@@ -110,19 +115,37 @@ function literalAt(s: string, levelOne: string, level: number): string {
   return body;
 }
 
-/** A mapping key: single-line styles only (a key with a line break is double-quoted). */
-function key(k: string): string {
-  const rendering = keys.get(k);
-  if (rendering !== undefined) return rendering;
-  if (PLAIN.test(k)) return remember(keys, k, k);
+/** A mapping key and its colon, `key:`; a key has single-line styles only (one with a line break is double-quoted). */
+function keyColon(k: string): string {
+  const text = keyColons.get(k);
+  if (text !== undefined) return text;
+  if (PLAIN.test(k)) return remember(keyColons, k, k + ':');
   const pair = dump({ [k]: null }, OPTIONS);
   // `k: null\n`, or `? k\n: null\n` when js-yaml made the pair explicit (a rendering over 1024 characters).
-  return remember(keys, k, pair.startsWith('? ') ? pair.slice(2, -'\n: null\n'.length) : pair.slice(0, -': null\n'.length));
+  return remember(keyColons, k, (pair.startsWith('? ') ? pair.slice(2, -'\n: null\n'.length) : pair.slice(0, -': null\n'.length)) + ':');
+}
+
+/** `key:` on a new line at `level`: one piece to append instead of three (fewer short-lived strings). */
+function keyLine(k: string, level: number): string {
+  const memo = (keyLines[level] ??= new Map());
+  return memo.get(k) ?? remember(memo, k, newLine(level) + keyColon(k));
+}
+
+/** A string after `key:`, with its space. */
+function spacedScalar(s: string, level: number): string {
+  const text = spacedValues.get(s) ?? remember(spacedValues, s, ' ' + scalar(s, 1));
+  if (level > 1 && text.charCodeAt(1) === PIPE) return ' ' + literalAt(s, text.slice(1), level);
+  return text;
 }
 
 function number(n: number): string {
   if (Object.is(n, -0)) return dump(n, OPTIONS).slice(0, -1); // a Map does not tell -0 from 0
   return numbers.get(n) ?? remember(numbers, n, dump(n, OPTIONS).slice(0, -1));
+}
+
+function spacedNumber(n: number): string {
+  if (Object.is(n, -0)) return ' ' + number(n);
+  return spacedNumbers.get(n) ?? remember(spacedNumbers, n, ' ' + number(n));
 }
 
 function isMapping(v: object): boolean {
@@ -153,28 +176,45 @@ function node(v: unknown, level: number, compact: boolean): void {
   }
 }
 
-/** The value of a pair written as `key:`: a non-empty block starts on the next line, anything else after a space. */
+/**
+ * The value of a pair written as `key:`, not compact: a non-empty mapping or sequence starts on the next line,
+ * anything else follows a space.
+ */
 function pairValue(v: unknown, level: number): void {
-  if (typeof v === 'object' && v !== null) {
-    if (Array.isArray(v)) {
-      if (v.length > 0) return sequence(v, level, false, '');
-    } else if (isMapping(v)) {
-      return mapping(v as Record<string, unknown>, level, false, ' {}');
-    }
+  switch (typeof v) {
+    case 'string':
+      out += spacedScalar(v, level);
+      return;
+    case 'number':
+      out += spacedNumber(v);
+      return;
+    case 'boolean':
+      out += v ? ' true' : ' false';
+      return;
+    case 'object':
+      if (v === null) out += ' null';
+      else if (Array.isArray(v)) sequence(v, level, false, ' []');
+      else if (isMapping(v)) mapping(v as Record<string, unknown>, level, false, ' {}');
+      else throw NOT_JSON_SHAPED;
+      return;
+    default:
+      throw NOT_JSON_SHAPED;
   }
-  out += ' ';
-  node(v, level, false);
 }
 
+function dashLine(level: number): string {
+  return dashLines[level] ??= newLine(level) + '- ';
+}
+
+/** `empty` is written for no items. */
 function sequence(items: readonly unknown[], level: number, compact: boolean, empty: string): void {
   if (items.length === 0) {
     out += empty;
     return;
   }
-  const nl = newLine(level);
+  const dash = dashLine(level);
   for (let i = 0; i < items.length; i++) {
-    if (!compact || i > 0) out += nl;
-    out += '- ';
+    out += !compact || i > 0 ? dash : '- ';
     const item = items[i];
     node(item === undefined ? null : item, level + 1, true);
   }
@@ -182,20 +222,21 @@ function sequence(items: readonly unknown[], level: number, compact: boolean, em
 
 /** `empty` is written when no pair is (no keys, or only undefined values). */
 function mapping(m: Record<string, unknown>, level: number, compact: boolean, empty: string): void {
-  const nl = newLine(level);
   let written = false;
   for (const k of Object.keys(m)) {
     const v = m[k];
     if (v === undefined) continue;
-    if (!compact || written) out += nl;
+    const first = compact && !written;
     written = true;
-    const rendered = key(k);
-    if (rendered.length > 1024) {
-      // An explicit pair: its value is compact, so it never starts with a line break.
-      out += '? ' + rendered + nl + ': ';
+    const colon = keyColon(k);
+    if (colon.length > 1025) {
+      // An explicit pair (a key rendered in more than 1024 characters): its value is compact, so it never starts
+      // with a line break.
+      const nl = newLine(level);
+      out += (first ? '? ' : nl + '? ') + colon.slice(0, -1) + nl + ': ';
       node(v, level + 1, true);
     } else {
-      out += rendered + ':';
+      out += first ? colon : keyLine(k, level);
       pairValue(v, level + 1);
     }
   }
