@@ -94,6 +94,22 @@ function keepingLastPicture(helper: SynthHelper | undefined): SynthHelper | unde
   return helper;
 }
 
+/** Ctrl-C ends a watcher without cleaning up: the source maps it left in the cache are removed by the next one. */
+function removeMapsOfStoppedWatchers(cache: string): void {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  for (const name of fs.readdirSync(cache)) {
+    const pid = Number(/^watch-(\d+)-.*\.map$/.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !alive(pid)) fs.rmSync(path.join(cache, name), { force: true });
+  }
+}
+
 export async function watchSynth(options: WatchOptions): Promise<{ close(): Promise<void> }> {
   const runner: Runner = require(path.join(options.root, 'scripts', 'run.js'));
   runner.runner(); // lets the helper threads start from their own bundles
@@ -106,10 +122,49 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
   // (./attribute.ts reads `<file>.map`, and caches by file name).
   const outfile = path.join(runner.CACHE, `watch-${process.pid}.js`);
   fs.mkdirSync(runner.CACHE, { recursive: true });
+  removeMapsOfStoppedWatchers(runner.CACHE);
   // The files that use __dirname/__filename get them through a plugin made for exactly those files (scripts/run.js):
   // a save that adds or drops such a use makes a new context.
   let sourcePathFiles = new Set(runner.sourcePathFiles());
-  const makeContext = () => esbuild.context({ ...runner.bundleOptions(options.entry, [...sourcePathFiles]), packages: 'external', write: false, outfile, sourcemap: 'external', sourcesContent: false } as any);
+  const bundleOptions = (entry: string, file: string) => {
+    const base = runner.bundleOptions(entry, [...sourcePathFiles]) as { plugins: unknown[] };
+    return { ...base, plugins: [...base.plugins, k8sOutside], packages: 'external', write: false, outfile: file, sourcemap: 'external', sourcesContent: false } as any;
+  };
+  const makeContext = () => esbuild.context(bundleOptions(options.entry, outfile));
+
+  // imports/k8s.ts (1 MB of generated classes, changed only by `npm run import`) is left out of each round's bundle:
+  // bundled and loaded once, like a package, and again after a change under imports/.
+  const k8sSource = path.join(options.root, 'imports', 'k8s');
+  const K8S_ID = 'shipshape-watch:imports/k8s';
+  // The project's files import it as a namespace (`import * as k8s`): one module in the bundle re-exports the loaded
+  // one, so its ~700 exports are copied once per round, not once per importing file.
+  const k8sOutside = {
+    name: 'k8s-outside',
+    setup(build: any) {
+      build.onResolve({ filter: /imports[\\/]k8s(\.ts)?$/ }, (args: { path: string; resolveDir: string }) =>
+        path.resolve(args.resolveDir, args.path).replace(/\.ts$/, '') === k8sSource ? { path: k8sSource, namespace: 'k8s-outside' } : undefined,
+      );
+      build.onResolve({ filter: /^shipshape-watch:/ }, (args: { path: string }) => ({ path: args.path, external: true }));
+      build.onLoad({ filter: /.*/, namespace: 'k8s-outside' }, () => ({ contents: `export * from ${JSON.stringify(K8S_ID)};`, loader: 'js' }));
+    },
+  };
+  let k8s: { exports: unknown; map: string } | undefined;
+  const loadK8s = (): unknown => {
+    if (!k8s) {
+      const file = path.join(runner.CACHE, `watch-${process.pid}-k8s.js`);
+      const result = esbuild.buildSync({ ...bundleOptions(`${k8sSource}.ts`, file), plugins: undefined });
+      const mod = { exports: {} };
+      fs.writeFileSync(`${file}.map`, result.outputFiles!.find((f) => f.path.endsWith('.map'))!.text); // names lines in a stack
+      const code = result.outputFiles!.find((f) => f.path.endsWith('.js'))!.text;
+      new vm.Script(Module.wrap(code), { filename: file }).runInThisContext().call(mod.exports, mod.exports, createRequire(options.entry), mod, file, path.dirname(file));
+      k8s = { exports: mod.exports, map: `${file}.map` };
+    }
+    return k8s.exports;
+  };
+  const dropK8s = () => {
+    if (k8s) fs.rmSync(k8s.map, { force: true });
+    k8s = undefined;
+  };
   let context = await makeContext();
   const refreshSourcePaths = async (changed: readonly string[]) => {
     const uses = (f: string) => fs.existsSync(f) && /__dirname|__filename/.test(fs.readFileSync(f, 'utf8'));
@@ -161,7 +216,9 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
       if (previousMap) fs.rmSync(previousMap, { force: true });
       if (map) fs.writeFileSync((previousMap = `${file}.map`), map);
       const mod = { exports: {} };
-      new vm.Script(Module.wrap(code), { filename: file }).runInThisContext().call(mod.exports, mod.exports, createRequire(options.entry), mod, file, path.dirname(options.entry));
+      const fromEntry = createRequire(options.entry);
+      const roundRequire = Object.assign((id: string) => (id === K8S_ID ? loadK8s() : fromEntry(id)), fromEntry);
+      new vm.Script(Module.wrap(code), { filename: file }).runInThisContext().call(mod.exports, mod.exports, roundRequire, mod, file, path.dirname(options.entry));
     } catch (err) {
       log(`synth failed: ${err instanceof Error ? err.message : String(err)}`);
       log('the previous output folder was left as it was');
@@ -205,6 +262,7 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
         helper = keepingLastPicture(SynthHelper.start()); // the gate or the picture changed: a fresh helper from the new sources
       }
       await refreshSourcePaths(changed);
+      if (changed.some((f) => f.startsWith(path.join(options.root, 'imports') + path.sep))) dropK8s();
       await round();
       const ts = changed.filter((f) => f.endsWith('.ts'));
       if (ts.length > 0) typeCheck.postMessage({ files: ts });
@@ -238,6 +296,7 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
       await running;
       await context.dispose();
       if (previousMap) fs.rmSync(previousMap, { force: true });
+      dropK8s();
       await typeCheck.terminate();
       await helper?.close();
     },

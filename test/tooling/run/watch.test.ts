@@ -45,7 +45,12 @@ async function save(edit: (text: string) => string, how: 'in place' | 'by rename
   await until(`a round after the save ${how}`, () => rounds() > before);
 }
 
+/** A source map a watcher stopped by Ctrl-C left in the bundle cache (no process has this id). */
+const leftOver = path.join(project, '..', 'run-cache', 'watch-4194303-7.js.map');
+
 beforeAll(async () => {
+  fs.mkdirSync(path.dirname(leftOver), { recursive: true });
+  fs.writeFileSync(leftOver, '{}');
   watcher = spawn(process.execPath, ['scripts/run.js', 'main.ts', '--watch', '-q', '--only', 'memcached', '--outdir', dist], { cwd: project, env: runEnv(project) });
   watcher.stdout!.on('data', (d) => (output += d));
   watcher.stderr!.on('data', (d) => (output += d));
@@ -58,6 +63,11 @@ afterAll(() => {
 });
 
 describe('synth --watch', () => {
+  test('removes the source maps a stopped watcher left in the cache', () => {
+    expect(fs.existsSync(leftOver)).toBe(false);
+    expect(fs.readdirSync(path.dirname(leftOver)).some((f) => new RegExp(`^watch-${watcher.pid}-`).test(f))).toBe(true);
+  });
+
   test('writes dist/ at start, then picks up a saved change', async () => {
     expect(yaml()).toContain('shipshape.dev/memcached-client');
     expect(yaml()).not.toContain('memcached-client-edited');
@@ -102,6 +112,19 @@ describe('synth --watch', () => {
     );
     await until('a round after the edit', () => rounds() > before);
     await until('dist/ from the file read beside the source', () => yaml().includes('shipshape.dev/memcached-client-read-beside'));
+  });
+
+  test('a change of imports/k8s.ts (loaded once, outside the rounds) is picked up', async () => {
+    const k8s = path.join(project, 'imports', 'k8s.ts');
+    const generated = fs.readFileSync(k8s, 'utf8');
+    let before = rounds();
+    fs.writeFileSync(k8s, `${generated}\nthrow new Error('imports/k8s.ts was edited');\n`);
+    await until('a round after the edit of imports/k8s.ts', () => rounds() > before);
+    expect(output).toContain('synth failed: imports/k8s.ts was edited');
+    before = rounds();
+    fs.writeFileSync(k8s, generated);
+    await until('a round after imports/k8s.ts was restored', () => rounds() > before);
+    expect(output.trimEnd().split('\n').filter((l) => /synthesised in|synth failed \(see above\)/.test(l)).at(-1)).toMatch(/synthesised in/);
   });
 
   test('a bad change leaves dist/ byte-identical and the watcher alive, printing the error and the type error', async () => {
