@@ -56,6 +56,8 @@ export async function runSynthCli(
   environments: Environments = Environments.DEFAULT,
 ): Promise<void> {
   const started = Date.now();
+  // Since the process started: node itself, and loading the bundle (or transpiling, under tsx).
+  const startUp = Math.round(performance.now() * 10) / 10;
   const host = watchHost();
   let ownHelper: SynthHelper | undefined;
   let ok = false;
@@ -86,7 +88,7 @@ export async function runSynthCli(
       ? await synthesizeWithHelper({ env, apps, outdir: opts.outdir }, helper)
       : synthesize({ env, apps, outdir: opts.outdir, renderSvg: await loadSvgRenderer() });
     if (!opts.quiet) console.log(summarize(result, env, apps, opts.outdir, Date.now() - started));
-    if (process.env.SHIPSHAPE_STAGES === '1') console.error(`stages: ${JSON.stringify(result.stages)}`);
+    if (process.env.SHIPSHAPE_STAGES === '1') console.error(`stages: ${JSON.stringify({ 'start-up': startUp, ...result.stages })}`);
     ok = true;
   } catch (err) {
     if (err instanceof CommanderError) {

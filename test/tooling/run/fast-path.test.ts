@@ -30,7 +30,7 @@ describe('the fast synth path', () => {
 
   test('a small synth validates on the main thread and draws on the helper, and reports per-stage times', () => {
     const r = node(['scripts/run.js', 'main.ts', '-q', '--only', 'memcached', '--outdir', out('stages')], { SHIPSHAPE_STAGES: '1' });
-    expect(stagesOf(r)).toEqual(['construct tree', 'token resolution', 'yaml', 'graph', 'validation', 'waiting for the picture', 'write']);
+    expect(stagesOf(r)).toEqual(['start-up', 'construct tree', 'token resolution', 'yaml', 'graph', 'validation', 'waiting for the picture', 'write']);
   });
 
   test(`from ${VALIDATE_ON_HELPER_FROM} objects the gate runs on the helper, with the same verdict and bytes as in process`, () => {
