@@ -3,7 +3,7 @@
  * validators and Graphviz while the main thread builds the construct tree, then validates the records and draws the
  * picture it is sent. It runs the same functions as the in-process synth, so the verdict and the bytes are the same.
  */
-import { parentPort, workerData } from 'worker_threads';
+import { parentPort } from 'worker_threads';
 import { loadSvgRenderer } from '../graph/render';
 import { validateManifests, warmValidators } from '../validation';
 import type { HelperReply, HelperRequest } from './helper';
@@ -16,7 +16,11 @@ const port = parentPort!;
 const svg = loadSvgRenderer();
 svg.catch(() => undefined); // reported when a picture is asked for
 
+let configured: (versions: readonly KubernetesVersion[] | undefined) => void;
+const versions = new Promise<readonly KubernetesVersion[] | undefined>((resolve) => (configured = resolve));
+
 port.on('message', async (request: HelperRequest) => {
+  if (request.type === 'configure') return configured(request.versions);
   let reply: HelperReply;
   try {
     if (request.type === 'validate') reply = { id: request.id, value: validateManifests(request.records, request.options) };
@@ -36,10 +40,8 @@ function saveCodeCache(): void {
 
 // After the message handler is in place: a request that arrives meanwhile waits in the port's queue. Graphviz first
 // (every synth draws; a small one validates on the main thread), then the validators of the schema versions this
-// synth checks (the environment's, sent by the CLI).
-void svg
-  .catch(() => undefined)
-  .then(() => {
-    warmValidators(COMMON_KINDS, (workerData as { versions?: KubernetesVersion[] } | undefined)?.versions);
-    port.postMessage('warm');
-  });
+// synth checks (the environment's, sent by the CLI once it has read its arguments).
+void Promise.all([svg.catch(() => undefined), versions]).then(([, checked]) => {
+  warmValidators(COMMON_KINDS, checked);
+  port.postMessage('warm');
+});

@@ -7,7 +7,6 @@
  * worker's own bundle; anywhere else (tsx, jest) `SynthHelper.start()` returns undefined and the synth runs in
  * process. SHIPSHAPE_PARALLEL=off turns it off.
  */
-import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { ManifestRecord } from '../manifest/manifest';
 import { validateManifests, ValidationOptions, ValidationResult } from '../validation';
@@ -18,20 +17,31 @@ import { writeAtomically } from './write';
 
 export type HelperRequest =
   | { readonly id: number; readonly type: 'validate'; readonly records: readonly ManifestRecord[]; readonly options: ValidationOptions }
-  | { readonly id: number; readonly type: 'svg'; readonly dot: string };
+  | { readonly id: number; readonly type: 'svg'; readonly dot: string }
+  | { readonly type: 'configure'; readonly versions?: readonly KubernetesVersion[] };
 export type HelperReply = { readonly id: number; readonly value?: any; readonly error?: string };
 
-/** Set by scripts/run.js: the script that runs a .ts entry from its cached bundle. */
+/** Set by scripts/run.js: the runner of a .ts entry from its cached bundle, which starts the helper's thread. */
 const RUNNER = Symbol.for('shipshape.runner');
+interface Runner {
+  startHelper(): Worker;
+  /** The helper's thread, started by the runner before the synth's bundle loaded. */
+  prestarted?: Worker;
+}
 
 export class SynthHelper {
-  /** A started helper, or undefined where no bundle runner is available. */
+  /**
+   * The helper, or undefined where no bundle runner is available; it warms the validators of `versions`.
+   * @param versions the schema versions the synth checks (default: every bundled one)
+   */
   public static start(versions?: readonly KubernetesVersion[]): SynthHelper | undefined {
-    const runner = (globalThis as Record<symbol, { script: string; root: string } | undefined>)[RUNNER];
-    if (!runner || process.env.SHIPSHAPE_PARALLEL === 'off') return undefined;
-    // A small young generation: the helper holds a copy of the records, and at 1,000 services the default (48 MB)
-    // took peak RSS from 190 to 250 MB; 8 MB costs no measurable time.
-    return new SynthHelper(new Worker(runner.script, { argv: [path.join(runner.root, 'lib', 'tooling', 'synth', 'helper-worker.ts')], resourceLimits: { maxYoungGenerationSizeMb: 8 }, workerData: { versions } }));
+    const runner = (globalThis as Record<symbol, Runner | undefined>)[RUNNER];
+    if (!runner?.startHelper || process.env.SHIPSHAPE_PARALLEL === 'off') return undefined;
+    const worker = runner.prestarted ?? runner.startHelper();
+    runner.prestarted = undefined;
+    const configure: HelperRequest = { type: 'configure', versions };
+    worker.postMessage(configure);
+    return new SynthHelper(worker);
   }
 
   private next = 0;
@@ -73,7 +83,7 @@ export class SynthHelper {
     await this.worker.terminate();
   }
 
-  private ask<T>(request: HelperRequest): Promise<T> {
+  private ask<T>(request: Extract<HelperRequest, { id: number }>): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
       this.pending.set(request.id, { resolve, reject });
