@@ -1,13 +1,16 @@
 /**
- * The second core's share of a synth (see ./helper.ts): started with the synth, it loads the gate's compiled
- * validators and Graphviz while the main thread builds the construct tree, then validates the records and draws the
- * picture it is sent. It runs the same functions as the in-process synth, so the verdict and the bytes are the same.
+ * The second core's share of a synth (see ./helper.ts): started with the process, it loads Graphviz and the gate's
+ * compiled validators while the main thread builds the construct tree; then it checks each object it is sent and
+ * writes its YAML while the main thread resolves the rest, runs the rules that relate objects once all have arrived,
+ * and draws the picture. It runs the same functions as the in-process synth, so the verdict and the bytes are the same.
  */
 import { parentPort } from 'worker_threads';
 import { loadSvgRenderer } from '../graph/render';
-import { validateManifests, warmValidators } from '../validation';
-import type { HelperReply, HelperRequest } from './helper';
+import type { ManifestRecord } from '../manifest/manifest';
+import { ObjectChecker, ObjectFindings, validateManifests, ValidationOptions, warmValidators } from '../validation';
 import type { KubernetesVersion } from '../validation/schema';
+import type { CheckedOutput, HelperReply, HelperRequest } from './helper';
+import { renderFiles, toYaml } from './write';
 
 /** The kinds nearly every synth has; their validators load before the records arrive. */
 const COMMON_KINDS = ['v1/Namespace', 'v1/ServiceAccount', 'networking.k8s.io/v1/NetworkPolicy', 'v1/ConfigMap', 'v1/Service', 'apps/v1/Deployment', 'apps/v1/StatefulSet', 'policy/v1/PodDisruptionBudget'];
@@ -16,14 +19,48 @@ const port = parentPort!;
 const svg = loadSvgRenderer();
 svg.catch(() => undefined); // reported when a picture is asked for
 
-let configured: (versions: readonly KubernetesVersion[] | undefined) => void;
-const versions = new Promise<readonly KubernetesVersion[] | undefined>((resolve) => (configured = resolve));
+let configured: (config: { versions?: readonly KubernetesVersion[]; warm: Int32Array }) => void;
+const config = new Promise<{ versions?: readonly KubernetesVersion[]; warm: Int32Array }>((resolve) => (configured = resolve));
+
+/** The objects of the synth in progress, in the order sent, each checked and written as it arrived. */
+interface Received {
+  readonly record: ManifestRecord;
+  readonly findings: ObjectFindings;
+  readonly yaml: string;
+}
+let synth: { options: ValidationOptions; checker: ObjectChecker; received: Received[]; error?: unknown } | undefined;
+
+function receive(records: readonly ManifestRecord[]): void {
+  if (!synth || synth.error) return;
+  try {
+    for (const record of records) synth.received.push({ record, findings: synth.checker.check(record), yaml: toYaml(record.manifest) });
+  } catch (err) {
+    synth.error = err; // reported at finish, which the main thread awaits
+  }
+}
+
+function finish(order: readonly number[]): CheckedOutput {
+  if (!synth) throw new Error('the synth helper was asked to finish a synth it was not given');
+  if (synth.error) throw synth.error;
+  const received = order.map((n) => synth!.received[n]);
+  const byRecord = new Map(received.map((r) => [r.record, r]));
+  const records = received.map((r) => r.record);
+  const validation = validateManifests(records, synth.options, (r) => byRecord.get(r)!.findings);
+  const yaml = [...renderFiles(records, (r) => byRecord.get(r)!.yaml)];
+  synth = undefined;
+  return { validation, yaml };
+}
 
 port.on('message', async (request: HelperRequest) => {
-  if (request.type === 'configure') return configured(request.versions);
+  if (request.type === 'configure') return configured(request);
+  if (request.type === 'begin') {
+    synth = { options: request.options, checker: new ObjectChecker(request.options), received: [] };
+    return;
+  }
+  if (request.type === 'objects') return receive(request.records);
   let reply: HelperReply;
   try {
-    if (request.type === 'validate') reply = { id: request.id, value: validateManifests(request.records, request.options) };
+    if (request.type === 'finish') reply = { id: request.id, value: finish(request.order) };
     else reply = { id: request.id, value: (await svg)(request.dot) };
   } catch (err) {
     reply = { id: request.id, error: err instanceof Error ? err.message : String(err) };
@@ -41,7 +78,7 @@ function saveCodeCache(): void {
 // After the message handler is in place: a request that arrives meanwhile waits in the port's queue. Graphviz first
 // (every synth draws; a small one validates on the main thread), then the validators of the schema versions this
 // synth checks (the environment's, sent by the CLI once it has read its arguments).
-void Promise.all([svg.catch(() => undefined), versions]).then(([, checked]) => {
-  warmValidators(COMMON_KINDS, checked);
-  port.postMessage('warm');
+void Promise.all([svg.catch(() => undefined), config]).then(([, { versions, warm }]) => {
+  warmValidators(COMMON_KINDS, versions);
+  Atomics.store(warm, 0, 1);
 });

@@ -1,25 +1,35 @@
 /**
- * Validation and the picture off the synth's critical path: a worker thread on the second core (./helper-worker.ts)
- * warms up while the main thread builds the constructs, draws graph.svg, and validates the records while the main
- * thread writes YAML when there are many of them (or it is warm already, as in watch mode); a few hundred objects are
- * validated sooner on the main thread than a cold worker could start (`npm run bench`: N=10 went from 0.6 to 0.4 s).
- * Only where the synth runs from the bundle of scripts/run.js (`npm run synth`), which can start the
- * worker's own bundle; anywhere else (tsx, jest) `SynthHelper.start()` returns undefined and the synth runs in
- * process. SHIPSHAPE_PARALLEL=off turns it off.
+ * Validation, YAML and the picture off the synth's critical path: a worker thread on the second core
+ * (./helper-worker.ts) starts with the process (scripts/run.js) and loads Graphviz and the gate's validators while the
+ * main thread loads and builds the constructs. Once it is warm, resolved objects are sent to it in batches as the main
+ * thread resolves them; it checks each object and writes its YAML meanwhile, then runs the rules that relate objects
+ * when all have arrived, while the main thread builds the graph; it also draws graph.svg. A small synth, done before a
+ * cold helper could help, validates and writes YAML on the main thread. Only where the synth runs from the bundle of
+ * scripts/run.js (`npm run synth`), which starts the worker's own bundle; anywhere else (tsx, jest)
+ * `SynthHelper.start()` returns undefined and the synth runs in process. SHIPSHAPE_PARALLEL=off turns it off;
+ * SHIPSHAPE_PARALLEL=always hands every synth to the helper, cold or not (the tests use it).
  */
 import { Worker } from 'worker_threads';
 import type { ManifestRecord } from '../manifest/manifest';
 import { validateManifests, ValidationOptions, ValidationResult } from '../validation';
 import type { KubernetesVersion } from '../validation/schema';
 import { StageClock } from './stages';
-import { buildRecords, checkOutdir, MAX_DRAWN_NODES, rejectFindings, renderOutput, SynthOptions, SynthResult } from './synthesize';
-import { writeAtomically } from './write';
+import { buildRecords, checkOutdir, MAX_DRAWN_NODES, rejectFindings, renderGraph, SynthOptions, SynthResult, withIndexAndGraph } from './synthesize';
+import { renderFiles, writeAtomically } from './write';
 
 export type HelperRequest =
-  | { readonly id: number; readonly type: 'validate'; readonly records: readonly ManifestRecord[]; readonly options: ValidationOptions }
-  | { readonly id: number; readonly type: 'svg'; readonly dot: string }
-  | { readonly type: 'configure'; readonly versions?: readonly KubernetesVersion[] };
+  | { readonly type: 'configure'; readonly versions?: readonly KubernetesVersion[]; readonly warm: Int32Array }
+  | { readonly type: 'begin'; readonly options: ValidationOptions }
+  | { readonly type: 'objects'; readonly records: readonly ManifestRecord[] }
+  | { readonly id: number; readonly type: 'finish'; readonly order: readonly number[] }
+  | { readonly id: number; readonly type: 'svg'; readonly dot: string };
 export type HelperReply = { readonly id: number; readonly value?: any; readonly error?: string };
+
+/** The gate's verdict and the YAML files (name and text, in output order) of a synth handed to the helper. */
+export interface CheckedOutput {
+  readonly validation: ValidationResult;
+  readonly yaml: readonly (readonly [string, string])[];
+}
 
 /** Set by scripts/run.js: the runner of a .ts entry from its cached bundle, which starts the helper's thread. */
 const RUNNER = Symbol.for('shipshape.runner');
@@ -39,23 +49,27 @@ export class SynthHelper {
     if (!runner?.startHelper || process.env.SHIPSHAPE_PARALLEL === 'off') return undefined;
     const worker = runner.prestarted ?? runner.startHelper();
     runner.prestarted = undefined;
-    const configure: HelperRequest = { type: 'configure', versions };
+    // Shared memory, not a message: the main thread asks while it resolves objects, without yielding to its event loop.
+    const warm = new Int32Array(new SharedArrayBuffer(4));
+    const configure: HelperRequest = { type: 'configure', versions, warm };
     worker.postMessage(configure);
-    return new SynthHelper(worker);
+    return new SynthHelper(worker, warm);
   }
 
   private next = 0;
-  /** Whether the worker has loaded Graphviz and the common validators (it says so once). */
-  public warm = false;
+  /** Whether the worker has loaded Graphviz and the common validators (it sets the shared flag once). */
+  public get warm(): boolean {
+    return Atomics.load(this.warmFlag, 0) === 1;
+  }
+
   private readonly pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   private failure?: Error;
 
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (reply: HelperReply | 'warm') => {
-      if (reply === 'warm') {
-        this.warm = true;
-        return;
-      }
+  private constructor(
+    private readonly worker: Worker,
+    private readonly warmFlag: Int32Array,
+  ) {
+    worker.on('message', (reply: HelperReply) => {
       const p = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (reply.error !== undefined) p?.reject(new Error(reply.error));
@@ -71,8 +85,18 @@ export class SynthHelper {
     worker.unref();
   }
 
-  public validate(records: readonly ManifestRecord[], options: ValidationOptions): Promise<ValidationResult> {
-    return this.ask({ id: this.next++, type: 'validate', records, options });
+  /** Starts a synth's objects: each `add` sends resolved objects, numbered in the order sent. */
+  public begin(options: ValidationOptions): void {
+    this.post({ type: 'begin', options });
+  }
+
+  public add(records: readonly ManifestRecord[]): void {
+    this.post({ type: 'objects', records });
+  }
+
+  /** The verdict and YAML of the objects sent since `begin`, in output order (`order`: their numbers). */
+  public finish(order: readonly number[]): Promise<CheckedOutput> {
+    return this.ask({ id: this.next++, type: 'finish', order });
   }
 
   public renderSvg(dot: string): Promise<string> {
@@ -81,6 +105,10 @@ export class SynthHelper {
 
   public async close(): Promise<void> {
     await this.worker.terminate();
+  }
+
+  private post(request: HelperRequest): void {
+    if (!this.failure) this.worker.postMessage(request);
   }
 
   private ask<T>(request: Extract<HelperRequest, { id: number }>): Promise<T> {
@@ -96,29 +124,49 @@ export class SynthHelper {
 }
 
 /**
- * `synthesize`, with the gate and the picture on the helper thread: the same stages and verdict, and nothing is
- * written unless the gate passed.
+ * `synthesize`, with the gate, the YAML and the picture on the helper thread when it is warm (or
+ * SHIPSHAPE_PARALLEL=always): the same stages, verdict and bytes, and nothing is written unless the gate passed.
  */
-/**
- * From this many objects the gate runs on the helper even when it is still starting: validating 500 objects takes
- * the main thread about as long as a cold worker takes to load (`SHIPSHAPE_STAGES=1`, bench/generated.ts).
- */
-export const VALIDATE_ON_HELPER_FROM = 500;
-
 export async function synthesizeWithHelper(options: SynthOptions, helper: SynthHelper): Promise<SynthResult> {
   const clock = new StageClock();
   checkOutdir(options.outdir);
-  const { records, warnings } = buildRecords(options, clock);
   const gateOptions: ValidationOptions = { requireSpread: options.env.highAvailability, minKubernetesVersion: options.env.config.minKubernetesVersion };
-  const handOver = helper.warm || records.length >= VALIDATE_ON_HELPER_FROM;
-  const gate = handOver ? clock.time('validation (handing over)', () => helper.validate(records, gateOptions)) : undefined;
-  gate?.catch(() => undefined); // awaited below
-  const { files, graph, dot } = renderOutput(options, records, clock);
+  const numbers = new Map<ManifestRecord, number>();
+  let held: ManifestRecord[] | undefined = []; // resolved while the helper was cold; undefined once handed over
+  const handOver = (batch: readonly ManifestRecord[]) => {
+    if (held && (helper.warm || process.env.SHIPSHAPE_PARALLEL === 'always')) {
+      helper.begin(gateOptions);
+      send(held);
+      held = undefined;
+    }
+    if (held) held.push(...batch);
+    else send(batch);
+  };
+  const send = (batch: readonly ManifestRecord[]) => {
+    for (const r of batch) numbers.set(r, numbers.size);
+    if (batch.length > 0) helper.add(batch);
+  };
+  const { records, warnings } = buildRecords(options, clock, handOver);
+  handOver([]); // the helper may have become warm since the last batch
+  const checked = held ? undefined : helper.finish(records.map((r) => numbers.get(r)!));
+  checked?.catch(() => undefined); // awaited below
+  const { graph, dot } = renderGraph(options, records, clock);
   const draw = graph.nodes.length <= MAX_DRAWN_NODES;
   const svg = draw ? helper.renderSvg(dot) : undefined;
   svg?.catch(() => undefined);
-  const validation = gate ? await clock.timeAsync('waiting for the gate', () => gate) : clock.time('validation', () => validateManifests(records, gateOptions));
-  rejectFindings(validation);
+  let yaml: Map<string, string>;
+  let validation: ValidationResult;
+  if (checked) {
+    const output = await clock.timeAsync('waiting for the gate and YAML', () => checked);
+    validation = output.validation;
+    rejectFindings(validation);
+    yaml = new Map(output.yaml);
+  } else {
+    validation = clock.time('validation', () => validateManifests(records, gateOptions));
+    rejectFindings(validation);
+    yaml = clock.time('yaml', () => renderFiles(records));
+  }
+  const files = withIndexAndGraph(yaml, dot);
   if (svg) files.set('graph.svg', await clock.timeAsync('waiting for the picture', () => svg));
   const dropped = options.outdir ? clock.time('write', () => writeAtomically(options.outdir!, files)) : [];
   return { records, files, validation, graph: { nodes: graph.nodes.length, drawn: draw }, warnings, stages: clock.times, dropped };

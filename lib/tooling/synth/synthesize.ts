@@ -104,10 +104,10 @@ export function checkOutdir(outdir: string | undefined): void {
 }
 
 /** The construct tree of the apps, resolved into plain manifests (the steps before the gate). */
-export function buildRecords(options: SynthOptions, clock: StageClock): { records: ManifestRecord[]; warnings: string[] } {
+export function buildRecords(options: SynthOptions, clock: StageClock, sink?: (batch: ManifestRecord[]) => void): { records: ManifestRecord[]; warnings: string[] } {
   const app = clock.time('construct tree', () => buildApps(options.env, options.apps));
   // Only plain data is kept: the construct tree can be freed before YAML and validation (peak memory at scale).
-  return { records: clock.time('token resolution', () => collectManifests(app)), warnings: warningsOf(app) };
+  return { records: clock.time('token resolution', () => collectManifests(app, sink)), warnings: warningsOf(app) };
 }
 
 /** The gate's verdict: any finding stops the synth before a file is written. */
@@ -119,10 +119,22 @@ export function rejectFindings(validation: ValidationResult): void {
 
 /** The YAML files, the Kustomization and graph.dot of validated records (graph.svg is drawn from `dot`). */
 export function renderOutput(options: SynthOptions, records: readonly ManifestRecord[], clock: StageClock): { files: Map<string, string>; graph: SystemGraph; dot: string } {
-  const files = clock.time('yaml', () => renderFiles(records));
-  files.set('Kustomization', renderKustomization([...files.keys()]));
+  const yaml = clock.time('yaml', () => renderFiles(records));
+  const { graph, dot } = renderGraph(options, records, clock);
+  return { files: withIndexAndGraph(yaml, dot), graph, dot };
+}
+
+/** The graph of the records, and its DOT text. */
+export function renderGraph(options: SynthOptions, records: readonly ManifestRecord[], clock: StageClock): { graph: SystemGraph; dot: string } {
   const graph = clock.time('graph', () => buildGraph(records));
   const dot = clock.time('graph', () => renderDot(graph, `shipshape, env ${options.env.name}: ${options.apps.map((a) => a.name).join(', ')}`));
+  return { graph, dot };
+}
+
+/** The apps' YAML files, then the Kustomization listing them and graph.dot. */
+export function withIndexAndGraph(yaml: ReadonlyMap<string, string>, dot: string): Map<string, string> {
+  const files = new Map(yaml);
+  files.set('Kustomization', renderKustomization([...yaml.keys()]));
   files.set('graph.dot', dot);
-  return { files, graph, dot };
+  return files;
 }

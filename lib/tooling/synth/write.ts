@@ -22,11 +22,12 @@ export function toYaml(value: unknown): string {
 /** Files beside the manifests; none may end in .yaml/.yml/.json, or `kubectl apply -f dist` would read it. */
 export type ExtraFiles = Readonly<Record<string, string | Buffer>>;
 
-export function renderFiles(records: readonly ManifestRecord[]): Map<string, string> {
+/** One YAML file per app. `yamlOf` gives a record's document when it was rendered already (on a helper thread). */
+export function renderFiles(records: readonly ManifestRecord[], yamlOf: (record: ManifestRecord) => string = (r) => toYaml(r.manifest)): Map<string, string> {
   const byFile = new Map<string, string[]>();
   for (const r of records) {
     const docs = byFile.get(r.file) ?? [];
-    docs.push(toYaml(r.manifest));
+    docs.push(yamlOf(r));
     byFile.set(r.file, docs);
   }
   const files = new Map<string, string>();

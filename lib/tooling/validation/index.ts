@@ -55,12 +55,42 @@ export function warmValidators(kinds: readonly string[], versions: readonly Kube
   for (const version of versions) for (const key of kinds) schemaValidator(version).warm(key);
 }
 
-export function validateManifests(records: readonly ManifestRecord[], options: ValidationOptions = {}): ValidationResult {
-  const findings: Finding[] = [];
-  for (const version of options.versions ?? (options.minKubernetesVersion ? schemaVersionsFor(options.minKubernetesVersion) : KUBERNETES_VERSIONS)) {
-    const validator = options.customResources?.size ? new SchemaValidator(version, new Map([...CUSTOM_RESOURCES, ...options.customResources])) : schemaValidator(version);
-    for (const r of records) findings.push(...validator.validate(r));
+/**
+ * What the gate finds in one object on its own: the schemas (one list per checked version) and the API server's rules
+ * for the object and for its pod template. A synth's helper thread checks these while objects are still being
+ * resolved; `validateManifests` adds the rules that relate objects.
+ */
+export interface ObjectFindings {
+  readonly schema: readonly (readonly Finding[])[];
+  readonly api: readonly Finding[];
+  readonly pod: readonly Finding[];
+}
+
+/** Checks objects one at a time, against the schema validators of one set of options. */
+export class ObjectChecker {
+  private readonly validators: SchemaValidator[];
+
+  public constructor(options: ValidationOptions = {}) {
+    const versions = options.versions ?? (options.minKubernetesVersion ? schemaVersionsFor(options.minKubernetesVersion) : KUBERNETES_VERSIONS);
+    this.validators = versions.map((version) => (options.customResources?.size ? new SchemaValidator(version, new Map([...CUSTOM_RESOURCES, ...options.customResources])) : schemaValidator(version)));
   }
+
+  public check(record: ManifestRecord): ObjectFindings {
+    const pod = podTemplate(record);
+    return { schema: this.validators.map((v) => v.validate(record)), api: checkObjectApi(record), pod: pod ? checkPodApi(pod) : [] };
+  }
+}
+
+/**
+ * Every rule over `records`. `checked` gives each object's own findings when they were found already (on a helper
+ * thread); the findings and their order are the same either way.
+ */
+export function validateManifests(records: readonly ManifestRecord[], options: ValidationOptions = {}, checked?: (record: ManifestRecord) => ObjectFindings): ValidationResult {
+  const checker = checked ? undefined : new ObjectChecker(options);
+  const each = records.map(checked ?? ((r) => checker!.check(r)));
+  const findings: Finding[] = [];
+  const versionCount = each[0]?.schema.length ?? 0;
+  for (let v = 0; v < versionCount; v++) for (const e of each) findings.push(...e.schema[v]);
   const seen = new Map<string, ManifestRecord>();
   for (const r of records) {
     const key = `${r.manifest.kind}/${namespaceOf(r.manifest)}/${r.manifest.metadata?.name}`;
@@ -83,8 +113,8 @@ export function validateManifests(records: readonly ManifestRecord[], options: V
   }
   for (const pod of pods) findings.push(...checkPodSecurity(pod, namespaceLevel(namespaces.get(namespaceOf(pod.record.manifest))).level));
   // What the API server (of 1.27 or 1.36, whichever is stricter) would refuse, beyond the schemas.
-  for (const r of records) findings.push(...checkObjectApi(r));
-  for (const pod of pods) findings.push(...checkPodApi(pod));
+  for (const e of each) findings.push(...e.api);
+  for (const e of each) findings.push(...e.pod);
   findings.push(...checkPractice(records, pods, { requireSpread: options.requireSpread ?? true }));
   findings.push(...checkImageFloors(pods));
   findings.push(...checkApplySets(records));
