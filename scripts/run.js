@@ -134,6 +134,7 @@ async function build(entry, key) {
     files[input] = sha1(fs.readFileSync(path.join(ROOT, input)));
   }
   fs.renameSync(`${tmp}.map`, `${p.bundle}.map`);
+  fs.rmSync(`${p.bundle}.v8`, { force: true }); // the old bundle's code cache
   fs.renameSync(tmp, p.bundle);
   const metaTmp = `${p.inputs}.${process.pid}.tmp`;
   fs.writeFileSync(metaTmp, JSON.stringify({ key, files }));
@@ -213,9 +214,12 @@ function requireWithCodeCache(file) {
   mod.paths = Module._nodeModulePaths(ROOT);
   mod.loaded = true;
   if (cachedData === undefined || script.cachedDataRejected) {
-    // Made once the run has compiled what it uses: at exit, or when a helper thread says it is done.
+    // Made once the run has compiled what it uses: at exit, or when a helper thread says it is done. A rejected one
+    // (the bundle was rebuilt) is replaced: kept, it would be rejected at every start and spare nothing.
+    let saved = false;
     const save = () => {
-      if (!fs.existsSync(cacheFile)) writeAtomically(cacheFile, script.createCachedData());
+      if (!saved) writeAtomically(cacheFile, script.createCachedData());
+      saved = true;
     };
     process.once('beforeExit', save);
     runner().saveCodeCache.push(save);

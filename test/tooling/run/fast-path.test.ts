@@ -79,5 +79,12 @@ describe('the fast synth path', () => {
     fs.writeFileSync(app, fs.readFileSync(app, 'utf8').replace("'shipshape.dev/memcached-client'", "'shipshape.dev/memcached-client-edited'"));
     node(['scripts/run.js', 'main.ts', '-q', '--only', 'memcached', '--outdir', dist]);
     expect(fs.readFileSync(path.join(dist, 'memcached.yaml'), 'utf8')).toContain('shipshape.dev/memcached-client-edited');
+    // The rebuilt bundle has a code cache of its own that V8 accepts (a stale one was once kept and rejected forever).
+    const bundle = fs.readdirSync(path.join(project, '..', 'run-cache')).find((f) => /^main\.ts-.*\.js$/.test(f))!;
+    const file = path.join(project, '..', 'run-cache', bundle);
+    const check = `const fs = require('fs'), vm = require('vm'), M = require('module'); const f = ${JSON.stringify(file)};
+      const s = new vm.Script(M.wrap(fs.readFileSync(f, 'utf8')), { filename: f, cachedData: fs.readFileSync(f + '.v8') });
+      process.stdout.write(String(s.cachedDataRejected));`;
+    expect(node(['-e', check]).stdout).toBe('false');
   });
 });
