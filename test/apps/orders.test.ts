@@ -135,13 +135,24 @@ describe('orders-audit liveness (B1)', () => {
     try {
       const probe = container.livenessProbe.exec.command as string[];
       let found: ReturnType<typeof spawnSync> | undefined;
-      // The child execs bash -> kafka-run-class.sh -> java; poll pgrep until the exec chain has finished (at most ~5 s).
-      for (let i = 0; i < 50 && found?.status !== 0; i++) {
-        spawnSync('sleep', ['0.1']);
+      let cmdline = '';
+      const matched = () => {
         found = spawnSync(probe[0], probe.slice(1), { encoding: 'utf8' });
+        if (found.status !== 0) return '';
+        const pid = String(found.stdout).trim().split('\n')[0];
+        try {
+          return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+        } catch {
+          return ''; // exec'd or gone meanwhile
+        }
+      };
+      // The child execs bash -> kafka-run-class.sh -> java; the launcher's own bash line names the class too, for the
+      // instant before its exec. Poll until the match is the java process (at most ~5 s).
+      for (let i = 0; i < 50 && !cmdline.includes(`${dir}/bin/java `); i++) {
+        spawnSync('sleep', ['0.1']);
+        cmdline = matched();
       }
       expect(found!.status).toBe(0);
-      const cmdline = fs.readFileSync(`/proc/${String(found!.stdout).trim().split('\n')[0]}/cmdline`, 'utf8').split('\0').join(' ');
       expect(cmdline).toContain(`-cp ${dir}/bin/../libs/kafka-clients-4.1.0.jar:`);
       expect(cmdline).toContain('org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server kafka-broker-0:9092 --consumer.config');
       expect(cmdline).toContain('--topic orders --group orders-audit');
