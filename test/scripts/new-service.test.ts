@@ -16,7 +16,6 @@ const VARIABLE = NAME.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())
 
 describe('npm run new', () => {
   const dir = copyProject('new');
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test('creates the app, its README and test, registers it, and the synth validates it as generated', () => {
     const r = run(dir, 'scripts/new-service.ts', NAME, '--image', 'ghcr.io/acme/billing:2.0.1', '--port', '8080', '--uid', '1000');

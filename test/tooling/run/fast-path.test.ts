@@ -6,7 +6,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { copyProject, readTree, runEnv } from './project-copy';
+import { copyProject, readTree, runEnv } from '../../support/project-copy';
 
 const project = copyProject('fast-path');
 const node = (args: string[], extra: Record<string, string> = {}) => {

@@ -6,7 +6,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { copyProject, readTree, runEnv } from './project-copy';
+import { copyProject, readTree, runEnv } from '../../support/project-copy';
 
 jest.setTimeout(600_000);
 
