@@ -36,9 +36,12 @@ export function clockChanges(zone: string, year: number): ClockChange[] {
     return [];
   }
   const out: ClockChange[] = [];
+  // Each day's offset at its end is the next day's at its start: read once (formatToParts is the cost of a synth
+  // with a zoned CronJob, and watch mode pays it every round).
+  let after = offsetAt(format, Date.UTC(year, 0, 1));
   for (let day = Date.UTC(year, 0, 1); day < Date.UTC(year + 1, 0, 1); day += DAY) {
-    const before = offsetAt(format, day);
-    const after = offsetAt(format, day + DAY);
+    const before = after;
+    after = offsetAt(format, day + DAY);
     if (before === after) continue;
     // The first minute with the new offset.
     let [lo, hi] = [day, day + DAY];
