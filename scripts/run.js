@@ -26,6 +26,8 @@ const CACHE = process.env.SHIPSHAPE_RUN_CACHE || path.join(ROOT, 'node_modules',
 const EXTERNAL = ['@viz-js/viz', 'esbuild', 'typescript', 'ajv', 'ajv/*'];
 
 const sha1 = (text) => crypto.createHash('sha1').update(text).digest('hex');
+/** A temporary file's suffix: threads of one process (a watcher's helpers) may build or save the same file at once. */
+const TMP = `${process.pid}-${require('worker_threads').threadId}.tmp`;
 
 /** What the bundle depends on beside the project's own files. */
 function environmentKey() {
@@ -109,7 +111,7 @@ async function build(entry, key) {
   const esbuild = require('esbuild');
   const p = paths(entry);
   fs.mkdirSync(CACHE, { recursive: true });
-  const tmp = `${p.bundle}.${process.pid}.tmp`;
+  const tmp = `${p.bundle}.${TMP}`;
   const result = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
@@ -136,7 +138,7 @@ async function build(entry, key) {
   fs.renameSync(`${tmp}.map`, `${p.bundle}.map`);
   fs.rmSync(`${p.bundle}.v8`, { force: true }); // the old bundle's code cache
   fs.renameSync(tmp, p.bundle);
-  const metaTmp = `${p.inputs}.${process.pid}.tmp`;
+  const metaTmp = `${p.inputs}.${TMP}`;
   fs.writeFileSync(metaTmp, JSON.stringify({ key, files }));
   fs.renameSync(metaTmp, p.inputs);
   return p.bundle;
@@ -230,7 +232,7 @@ function requireWithCodeCache(file) {
 
 function writeAtomically(file, content) {
   try {
-    const tmp = `${file}.${process.pid}.tmp`;
+    const tmp = `${file}.${TMP}`;
     fs.writeFileSync(tmp, content);
     fs.renameSync(tmp, file);
   } catch {

@@ -64,6 +64,10 @@ export class SynthHelper {
 
   private readonly pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   private failure?: Error;
+  /** False once the thread has stopped or failed (watch mode then starts another). */
+  public get alive(): boolean {
+    return this.failure === undefined;
+  }
 
   private constructor(
     private readonly worker: Worker,

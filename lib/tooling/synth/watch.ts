@@ -2,8 +2,8 @@
  * `npm run synth -- --watch`: one warm process re-synthesises on every save of the project's sources (main.ts, environments.ts, lib/,
  * apps/, imports/, schemas/, package.json, tsconfig.json). Each round rebuilds the entry with an incremental esbuild
  * context (packages stay loaded, only the project's code is evaluated again), and runs the entry's own synth CLI,
- * validated and written atomically as always, with the gate and the picture on a helper thread that stays warm (it
- * is restarted when a file it was built from changes). Type errors of the changed files come from a TypeScript
+ * validated and written atomically as always, with the gate and the picture on helper threads that stay warm (they
+ * are restarted when a file they were built from changes). Type errors of the changed files come from a TypeScript
  * LanguageService on a thread of its own (./type-check-worker.ts) and never hold the synth back. A failing round
  * leaves dist/ as it was and the watcher running; the next save tries again.
  */
@@ -74,24 +74,31 @@ function stamp(file: string): string {
 }
 
 /**
- * The helper, keeping its last picture: the same DOT gives the same SVG (Graphviz's layout is deterministic; the
- * one-shot synth gives the same bytes), and most saves leave the picture as it was, so the round does not wait for
- * Graphviz. One picture is kept, and a fresh helper (new picture code) starts with none.
+ * The gate's helper thread, with the pictures drawn on a second helper thread of their own: the main thread only waits
+ * during a round, so the gate and Graphviz run side by side on the two cores instead of one after the other. The last
+ * picture is kept: the same DOT gives the same SVG (Graphviz's layout is deterministic; the one-shot synth gives the
+ * same bytes), and most saves leave the picture as it was. Fresh helpers (new gate or picture code) start with none.
  */
-function keepingLastPicture(helper: SynthHelper | undefined): SynthHelper | undefined {
-  if (!helper) return undefined;
-  const render = helper.renderSvg.bind(helper);
-  let last: { dot: string; svg: Promise<string> } | undefined;
-  helper.renderSvg = (dot: string) => {
-    if (last?.dot === dot) return last.svg;
-    const svg = render(dot);
-    last = { dot, svg };
-    svg.catch(() => {
-      if (last?.svg === svg) last = undefined; // a failed drawing is tried again
-    });
-    return svg;
+function startHelpers(): { helper?: SynthHelper; alive(): boolean; close(): Promise<void> } {
+  const helper = SynthHelper.start();
+  const pictures = helper && SynthHelper.start();
+  if (helper && pictures) {
+    let last: { dot: string; svg: Promise<string> } | undefined;
+    helper.renderSvg = (dot: string) => {
+      if (last?.dot === dot) return last.svg;
+      const svg = pictures.renderSvg(dot);
+      last = { dot, svg };
+      svg.catch(() => {
+        if (last?.svg === svg) last = undefined; // a failed drawing is tried again
+      });
+      return svg;
+    };
+  }
+  return {
+    helper,
+    alive: () => (helper?.alive ?? true) && (pictures?.alive ?? true),
+    close: async () => void (await Promise.all([helper?.close(), pictures?.close()])),
   };
-  return helper;
 }
 
 /** Ctrl-C ends a watcher without cleaning up: the source maps it left in the cache are removed by the next one. */
@@ -117,7 +124,7 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
   const log = (line: string) => console.log(`[watch ${new Date().toISOString().slice(11, 23)}] ${line}`);
 
   const helperEntry = path.join('lib', 'tooling', 'synth', 'helper-worker.ts');
-  let helper = keepingLastPicture(SynthHelper.start());
+  let helpers = startHelpers();
   // Kept in memory; its source map is written beside a name per round, so a construct error names the user's line
   // (./attribute.ts reads `<file>.map`, and caches by file name).
   const outfile = path.join(runner.CACHE, `watch-${process.pid}.js`);
@@ -207,7 +214,7 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
       return finish(false);
     }
     const finished = new Promise<boolean>((resolve) => {
-      (globalThis as Record<symbol, WatchHost>)[HOST] = { helper, done: resolve };
+      (globalThis as Record<symbol, WatchHost>)[HOST] = { helper: helpers.helper, done: resolve };
     });
     const argv = process.argv;
     process.argv = [argv[0], options.entry, ...options.args];
@@ -257,9 +264,9 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
     running = (async () => {
       log(`changed: ${changed.map((f) => path.relative(options.root, f)).join(', ')}`);
       const helperInputs = new Set((runner.inputsOf(helperEntry) ?? []).map((f) => path.resolve(options.root, f)));
-      if (helper && changed.some((f) => helperInputs.has(f))) {
-        await helper.close();
-        helper = keepingLastPicture(SynthHelper.start()); // the gate or the picture changed: a fresh helper from the new sources
+      if (!helpers.alive() || (helpers.helper && changed.some((f) => helperInputs.has(f)))) {
+        await helpers.close();
+        helpers = startHelpers(); // the gate or the picture changed, or a thread stopped: fresh helpers from the sources
       }
       await refreshSourcePaths(changed);
       if (changed.some((f) => f.startsWith(path.join(options.root, 'imports') + path.sep))) dropK8s();
@@ -298,7 +305,7 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
       if (previousMap) fs.rmSync(previousMap, { force: true });
       dropK8s();
       await typeCheck.terminate();
-      await helper?.close();
+      await helpers.close();
     },
   };
 }
