@@ -29,15 +29,20 @@ const sha1 = (text) => crypto.createHash('sha1').update(text).digest('hex');
 /** A temporary file's suffix: threads of one process (a watcher's helpers) may build or save the same file at once. */
 const TMP = `${process.pid}-${require('worker_threads').threadId}.tmp`;
 
-/** What the bundle depends on beside the project's own files. */
+/**
+ * What the bundle depends on beside the project's own files: the packages (lock file), node, esbuild, this runner,
+ * and tsconfig.json, which esbuild reads for how to compile (class fields, decorators, paths) without listing it
+ * among the bundle's inputs.
+ */
 function environmentKey() {
-  let lock = '';
-  try {
-    lock = fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8');
-  } catch {
-    // no lock file: key on node only
-  }
-  return sha1([ROOT, process.version, require('esbuild/package.json').version, sha1(lock), fs.readFileSync(__filename, 'utf8')].join('\n'));
+  const text = (file) => {
+    try {
+      return fs.readFileSync(path.join(ROOT, file), 'utf8');
+    } catch {
+      return ''; // none: keyed on the rest
+    }
+  };
+  return sha1([ROOT, process.version, require('esbuild/package.json').version, sha1(text('package-lock.json')), sha1(text('tsconfig.json')), fs.readFileSync(__filename, 'utf8')].join('\n'));
 }
 
 function paths(entry) {

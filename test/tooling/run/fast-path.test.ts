@@ -71,6 +71,22 @@ describe('the fast synth path', () => {
     }
   });
 
+  test('a changed tsconfig.json (read by esbuild, not among the inputs it lists) rebuilds the bundle', () => {
+    const cache = path.join(project, '..', 'run-cache');
+    const bundleKey = () => JSON.parse(fs.readFileSync(path.join(cache, fs.readdirSync(cache).find((f) => /^main\.ts-.*\.inputs\.json$/.test(f))!), 'utf8')).key;
+    node(['scripts/run.js', 'main.ts', '-q', '--only', 'memcached', '--outdir', out('tsconfig')]);
+    const before = bundleKey();
+    const tsconfig = path.join(project, 'tsconfig.json');
+    const original = fs.readFileSync(tsconfig, 'utf8');
+    fs.writeFileSync(tsconfig, original.replace('"compilerOptions": {', '"compilerOptions": {\n    "useDefineForClassFields": true,'));
+    try {
+      node(['scripts/run.js', 'main.ts', '-q', '--only', 'memcached', '--outdir', out('tsconfig')]);
+      expect(bundleKey()).not.toBe(before);
+    } finally {
+      fs.writeFileSync(tsconfig, original);
+    }
+  });
+
   test('an edited app shows at the next synth (the bundle is rebuilt from the changed source)', () => {
     const dist = out('edited');
     node(['scripts/run.js', 'main.ts', '-q', '--only', 'memcached', '--outdir', dist]);
