@@ -39,7 +39,13 @@ const SCHEMA_DIR = path.resolve(__dirname, '..', '..', '..', 'schemas');
  * only once per machine. Set SHIPSHAPE_SCHEMA_CACHE=off to compile every time.
  */
 const CACHE_DIR = path.resolve(__dirname, '..', '..', '..', 'node_modules', '.cache', 'shipshape-schemas');
-const RULES_VERSION = 'strict-nullable-1';
+/**
+ * Names what decides the compiled code beside the schema and ajv's version: `strictify` and `AJV_OPTIONS`. Change
+ * either and bump it, or machines keep validators compiled by the old rules; test/tooling/validation/schema-cache.test.ts
+ * fails until you do.
+ */
+export const RULES_VERSION = 'strict-nullable-1';
+export const AJV_OPTIONS = { allErrors: true, strict: false, validateFormats: false, allowUnionTypes: true, code: { source: true } } as const;
 
 /** A validator for kinds that are not in the Kubernetes schema (custom resources), from a kept package. */
 export type CustomValidator = (manifest: unknown) => { instancePath: string; message: string }[];
@@ -113,7 +119,7 @@ export class SchemaValidator {
     if (!this.ajv) {
       for (const def of Object.values(this.definitions)) strictify(def);
       const Ajv: typeof import('ajv').default = require('ajv').default;
-      this.ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, allowUnionTypes: true, code: { source: true } });
+      this.ajv = new Ajv(AJV_OPTIONS);
       this.ajv.addSchema({ $id: 'k8s', definitions: this.definitions }, 'k8s');
     }
     const validate = this.ajv.getSchema(`k8s#/definitions/${definition}`)!;
@@ -135,7 +141,7 @@ export function compileCached(schema: object): ValidateFunction {
   const useCache = process.env.SHIPSHAPE_SCHEMA_CACHE !== 'off';
   if (useCache && fs.existsSync(file)) return requireCompiled(file);
   const Ajv: typeof import('ajv').default = require('ajv').default;
-  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, allowUnionTypes: true, code: { source: true } });
+  const ajv = new Ajv(AJV_OPTIONS);
   const validate = ajv.compile(schema);
   const standaloneCode: typeof import('ajv/dist/standalone').default = require('ajv/dist/standalone').default;
   if (useCache) writeCacheFile(file, standaloneCode(ajv, validate));
