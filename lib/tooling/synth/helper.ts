@@ -16,6 +16,7 @@ import type { KubernetesVersion } from '../validation/schema';
 import { StageClock } from './stages';
 import { buildRecords, checkOutdir, MAX_DRAWN_NODES, rejectFindings, renderGraph, SynthOptions, SynthResult, withIndexAndGraph } from './synthesize';
 import { renderFiles, writeAtomically } from './write';
+import { svgCache } from '../graph/svg-cache';
 
 export type HelperRequest =
   | { readonly type: 'configure'; readonly versions?: readonly KubernetesVersion[]; readonly warm: Int32Array }
@@ -156,7 +157,9 @@ export async function synthesizeWithHelper(options: SynthOptions, helper: SynthH
   checked?.catch(() => undefined); // awaited below
   const { graph, dot } = renderGraph(options, records, clock);
   const draw = graph.nodes.length <= MAX_DRAWN_NODES;
-  const svg = draw ? helper.renderSvg(dot) : undefined;
+  const pictures = draw ? svgCache() : undefined;
+  const kept = pictures?.get(dot);
+  const svg = draw && kept === undefined ? helper.renderSvg(dot) : undefined;
   svg?.catch(() => undefined);
   let yaml: Map<string, string>;
   let validation: ValidationResult;
@@ -171,7 +174,11 @@ export async function synthesizeWithHelper(options: SynthOptions, helper: SynthH
     yaml = clock.time('yaml', () => renderFiles(records));
   }
   const files = withIndexAndGraph(yaml, dot);
-  if (svg) files.set('graph.svg', await clock.timeAsync('waiting for the picture', () => svg));
+  if (kept !== undefined) files.set('graph.svg', kept);
+  if (svg) {
+    files.set('graph.svg', await clock.timeAsync('waiting for the picture', () => svg));
+    pictures?.put(dot, files.get('graph.svg')!);
+  }
   const dropped = options.outdir ? clock.time('write', () => writeAtomically(options.outdir!, files)) : [];
   return { records, files, validation, graph: { nodes: graph.nodes.length, drawn: draw }, warnings, stages: clock.times, dropped };
 }

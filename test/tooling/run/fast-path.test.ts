@@ -28,11 +28,16 @@ describe('the fast synth path', () => {
   const stagesOf = (r: { stderr: string }) => Object.keys(JSON.parse(/stages: (\{.*\})/.exec(r.stderr)![1]));
 
   test.each(['local', 'production'])('handed to the helper, the gate and the YAML give the same dist/ as in process, byte for byte (env %s)', (env) => {
-    const helped = node(['scripts/run.js', 'main.ts', '-q', '--env', env, '--outdir', out(`helped-${env}`)], { SHIPSHAPE_STAGES: '1', SHIPSHAPE_PARALLEL: 'always' });
+    // A picture cache of this test's own: the first helped synth draws on the helper, the second reads what it kept.
+    const pictures = { SHIPSHAPE_SVG_CACHE: out(`pictures-${env}`) };
+    const helped = node(['scripts/run.js', 'main.ts', '-q', '--env', env, '--outdir', out(`helped-${env}`)], { SHIPSHAPE_STAGES: '1', SHIPSHAPE_PARALLEL: 'always', ...pictures });
     expect(stagesOf(helped)).toEqual(['start-up', 'construct tree', 'token resolution', 'graph', 'waiting for the gate and YAML', 'waiting for the picture', 'write']);
-    const alone = node(['scripts/run.js', 'main.ts', '-q', '--env', env, '--outdir', out(`alone-${env}`)], { SHIPSHAPE_STAGES: '1', SHIPSHAPE_PARALLEL: 'off' });
+    const alone = node(['scripts/run.js', 'main.ts', '-q', '--env', env, '--outdir', out(`alone-${env}`)], { SHIPSHAPE_STAGES: '1', SHIPSHAPE_PARALLEL: 'off', SHIPSHAPE_SVG_CACHE: 'off' });
     expect(stagesOf(alone)).toEqual(['start-up', 'construct tree', 'token resolution', 'validation', 'yaml', 'graph', 'picture', 'write']);
     expect(readTree(out(`helped-${env}`))).toEqual(readTree(out(`alone-${env}`)));
+    const kept = node(['scripts/run.js', 'main.ts', '-q', '--env', env, '--outdir', out(`kept-${env}`)], { SHIPSHAPE_STAGES: '1', SHIPSHAPE_PARALLEL: 'always', ...pictures });
+    expect(stagesOf(kept)).not.toContain('waiting for the picture');
+    expect(readTree(out(`kept-${env}`))).toEqual(readTree(out(`alone-${env}`)));
   });
 
   test('by default, a helper still cold when the objects are resolved is passed over: the gate and YAML run on the main thread', () => {
