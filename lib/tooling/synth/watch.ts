@@ -1,7 +1,8 @@
 /**
  * `npm run synth -- --watch`: one warm process re-synthesises on every save of the project's sources (main.ts, environments.ts, lib/,
  * apps/, imports/, schemas/, package.json, tsconfig.json). Each round rebuilds the entry with an incremental esbuild
- * context (packages stay loaded, only the project's code is evaluated again), and runs the entry's own synth CLI,
+ * context (packages, lib/ and imports/k8s.ts stay loaded until they change, see ./watch-modules.ts; the rest of the
+ * project's code is evaluated again), and runs the entry's own synth CLI,
  * validated and written atomically as always, with the gate and the picture on helper threads that stay warm (they
  * are restarted when a file they were built from changes). Type errors of the changed files come from a TypeScript
  * LanguageService on a thread of its own (./type-check-worker.ts) and never hold the synth back. A failing round
@@ -9,12 +10,13 @@
  */
 import { watch as watchFiles } from 'chokidar';
 import * as fs from 'fs';
-import Module, { createRequire } from 'module';
+import Module from 'module';
 import * as path from 'path';
 import * as vm from 'vm';
 import { Worker } from 'worker_threads';
 import { SynthHelper } from './helper';
 import type { TypeCheckReply } from './type-check-worker';
+import { OutsideModules } from './watch-modules';
 
 export interface WatchOptions {
   /** The project's root folder. */
@@ -135,43 +137,14 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
   let sourcePathFiles = new Set(runner.sourcePathFiles());
   const bundleOptions = (entry: string, file: string) => {
     const base = runner.bundleOptions(entry, [...sourcePathFiles]) as { plugins: unknown[] };
-    return { ...base, plugins: [...base.plugins, k8sOutside], packages: 'external', write: false, outfile: file, sourcemap: 'external', sourcesContent: false } as any;
+    return { ...base, packages: 'external', write: false, outfile: file, sourcemap: 'external', sourcesContent: false } as any;
   };
-  const makeContext = () => esbuild.context(bundleOptions(options.entry, outfile));
+  const outside = new OutsideModules({ root: options.root, entry: options.entry, cache: runner.CACHE, bundleOptions });
+  const makeContext = () => {
+    const base = bundleOptions(options.entry, outfile);
+    return esbuild.context({ ...base, plugins: [...base.plugins, outside.roundPlugin], metafile: true });
+  };
 
-  // imports/k8s.ts (1 MB of generated classes, changed only by `npm run import`) is left out of each round's bundle:
-  // bundled and loaded once, like a package, and again after a change under imports/.
-  const k8sSource = path.join(options.root, 'imports', 'k8s');
-  const K8S_ID = 'shipshape-watch:imports/k8s';
-  // The project's files import it as a namespace (`import * as k8s`): one module in the bundle re-exports the loaded
-  // one, so its ~700 exports are copied once per round, not once per importing file.
-  const k8sOutside = {
-    name: 'k8s-outside',
-    setup(build: any) {
-      build.onResolve({ filter: /imports[\\/]k8s(\.ts)?$/ }, (args: { path: string; resolveDir: string }) =>
-        path.resolve(args.resolveDir, args.path).replace(/\.ts$/, '') === k8sSource ? { path: k8sSource, namespace: 'k8s-outside' } : undefined,
-      );
-      build.onResolve({ filter: /^shipshape-watch:/ }, (args: { path: string }) => ({ path: args.path, external: true }));
-      build.onLoad({ filter: /.*/, namespace: 'k8s-outside' }, () => ({ contents: `export * from ${JSON.stringify(K8S_ID)};`, loader: 'js' }));
-    },
-  };
-  let k8s: { exports: unknown; map: string } | undefined;
-  const loadK8s = (): unknown => {
-    if (!k8s) {
-      const file = path.join(runner.CACHE, `watch-${process.pid}-k8s.js`);
-      const result = esbuild.buildSync({ ...bundleOptions(`${k8sSource}.ts`, file), plugins: undefined });
-      const mod = { exports: {} };
-      fs.writeFileSync(`${file}.map`, result.outputFiles!.find((f) => f.path.endsWith('.map'))!.text); // names lines in a stack
-      const code = result.outputFiles!.find((f) => f.path.endsWith('.js'))!.text;
-      new vm.Script(Module.wrap(code), { filename: file }).runInThisContext().call(mod.exports, mod.exports, createRequire(options.entry), mod, file, path.dirname(file));
-      k8s = { exports: mod.exports, map: `${file}.map` };
-    }
-    return k8s.exports;
-  };
-  const dropK8s = () => {
-    if (k8s) fs.rmSync(k8s.map, { force: true });
-    k8s = undefined;
-  };
   let context = await makeContext();
   const refreshSourcePaths = async (changed: readonly string[]) => {
     const uses = (f: string) => fs.existsSync(f) && /__dirname|__filename/.test(fs.readFileSync(f, 'utf8'));
@@ -201,11 +174,13 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
     roundStarted = Date.now();
     let code: string;
     let map: string | undefined;
+    let roundRequire: (id: string) => unknown;
     try {
       const result = await context.rebuild();
       rebuilt = Date.now();
       code = result.outputFiles!.find((f) => f.path.endsWith('.js'))!.text;
       map = result.outputFiles!.find((f) => f.path.endsWith('.map'))?.text;
+      roundRequire = await outside.requireFor(result.metafile!);
     } catch (err) {
       const errors = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] }).errors ?? [];
       for (const e of errors) log(`synth failed: ${e.location ? `${e.location.file}(${e.location.line},${e.location.column + 1}): ` : ''}${e.text}`);
@@ -223,8 +198,6 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
       if (previousMap) fs.rmSync(previousMap, { force: true });
       if (map) fs.writeFileSync((previousMap = `${file}.map`), map);
       const mod = { exports: {} };
-      const fromEntry = createRequire(options.entry);
-      const roundRequire = Object.assign((id: string) => (id === K8S_ID ? loadK8s() : fromEntry(id)), fromEntry);
       new vm.Script(Module.wrap(code), { filename: file }).runInThisContext().call(mod.exports, mod.exports, roundRequire, mod, file, path.dirname(options.entry));
     } catch (err) {
       log(`synth failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -269,7 +242,7 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
         helpers = startHelpers(); // the gate or the picture changed, or a thread stopped: fresh helpers from the sources
       }
       await refreshSourcePaths(changed);
-      if (changed.some((f) => f.startsWith(path.join(options.root, 'imports') + path.sep))) dropK8s();
+      if (changed.some((f) => outside.isOutside(f))) outside.drop();
       await round();
       const ts = changed.filter((f) => f.endsWith('.ts'));
       if (ts.length > 0) typeCheck.postMessage({ files: ts });
@@ -303,7 +276,7 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
       await running;
       await context.dispose();
       if (previousMap) fs.rmSync(previousMap, { force: true });
-      dropK8s();
+      outside.drop();
       await typeCheck.terminate();
       await helpers.close();
     },

@@ -3,7 +3,7 @@
  * the watcher alive with the error printed (and the type error of the changed file), a fixed save recovers.
  * Nothing here is timed: each step waits for an event in the output or in dist/, with generous time limits.
  */
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { copyProject, readTree, runEnv } from '../../support/project-copy';
@@ -127,6 +127,23 @@ describe('synth --watch', () => {
     expect(output.trimEnd().split('\n').filter((l) => /synthesised in|synth failed \(see above\)/.test(l)).at(-1)).toMatch(/synthesised in/);
   });
 
+  test('a change under lib/ (loaded once, outside the rounds) is picked up, and so is its undoing', async () => {
+    const file = path.join(project, 'lib', 'workloads', 'memcached-cluster.ts');
+    const source = fs.readFileSync(file, 'utf8');
+    const liveness = "Probe.tcp('memcached', { periodSeconds: 10, failureThreshold: 6 })";
+    expect(source).toContain(liveness);
+    const write = async (text: string) => {
+      const before = rounds();
+      fs.writeFileSync(file, text);
+      await until('a round after the edit of lib/', () => rounds() > before);
+    };
+    expect(yaml()).not.toContain('failureThreshold: 9');
+    await write(source.replace(liveness, liveness.replace('failureThreshold: 6', 'failureThreshold: 9')));
+    expect(yaml()).toContain('failureThreshold: 9');
+    await write(source);
+    expect(yaml()).not.toContain('failureThreshold: 9');
+  });
+
   test('a bad change leaves dist/ byte-identical and the watcher alive, printing the error and the type error', async () => {
     const before = readTree(dist);
     // A construct error (memory limit below the cache) and a type error in the same save.
@@ -156,5 +173,14 @@ describe('synth --watch', () => {
     await save((t) => t.replace("'shipshape.dev/memcached-client'", "'shipshape.dev/memcached-client-fixed'"));
     expect(yaml()).toContain('shipshape.dev/memcached-client-fixed');
     expect(output.split('\n').filter((l) => l.includes('synthesised in')).length).toBeGreaterThanOrEqual(3);
+  });
+
+  test('after all these rounds, dist/ holds the bytes a one-shot synth of the same sources writes', () => {
+    // lib/ stays loaded from round to round: nothing of one synth may leak into the next.
+    const once = path.join(project, '..', 'once');
+    const r = spawnSync(process.execPath, ['scripts/run.js', 'main.ts', '-q', '--only', 'memcached', '--outdir', once], { cwd: project, env: runEnv(project), encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readTree(dist)).toEqual(readTree(once));
   });
 });
