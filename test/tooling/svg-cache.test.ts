@@ -32,6 +32,20 @@ describe('the picture cache', () => {
     expect(cache.get('digraph { a }')).toBeUndefined();
   });
 
+  test('a picture drawn on another thread is kept once it is drawn, and a failed drawing is not kept', async () => {
+    const cache = new SvgCache(path.join(tempDir('svg-cache-async'), 'pictures'));
+    let drawings = 0;
+    const drawLater = (dot: string) => {
+      drawings++;
+      return Promise.resolve(`<svg>${dot}</svg>`);
+    };
+    await expect(cache.picture('digraph { a }', drawLater)).resolves.toBe('<svg>digraph { a }</svg>');
+    expect(cache.picture('digraph { a }', drawLater)).toBe('<svg>digraph { a }</svg>');
+    expect(drawings).toBe(1);
+    await expect(cache.picture('digraph { b }', () => Promise.reject(new Error('graphviz failed')))).rejects.toThrow('graphviz failed');
+    expect(cache.get('digraph { b }')).toBeUndefined();
+  });
+
   test('a synth of an unchanged graph reads the picture it drew, byte for byte', async () => {
     const previous = process.env.SHIPSHAPE_SVG_CACHE;
     process.env.SHIPSHAPE_SVG_CACHE = path.join(tempDir('svg-cache-synth'), 'pictures');

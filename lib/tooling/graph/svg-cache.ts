@@ -12,20 +12,39 @@ import * as path from 'path';
 
 const KEEP = 32;
 
-export class SvgCache {
-  private readonly version: string;
-
-  public constructor(private readonly dir: string = path.resolve(__dirname, '..', '..', '..', 'node_modules', '.cache', 'shipshape-svg')) {
-    let version = 'unknown';
+/** The Graphviz package's version, read once per process: part of each picture's key. */
+let vizVersion: string | undefined;
+function graphvizVersion(): string {
+  if (vizVersion === undefined) {
+    vizVersion = 'unknown';
     try {
       // The package's exports hide its package.json from require().
       let folder = path.dirname(require.resolve('@viz-js/viz'));
       while (!fs.existsSync(path.join(folder, 'package.json')) && path.dirname(folder) !== folder) folder = path.dirname(folder);
-      version = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')).version;
+      vizVersion = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')).version as string;
     } catch {
       // keyed on the DOT alone
     }
-    this.version = version;
+  }
+  return vizVersion;
+}
+
+export class SvgCache {
+  private readonly version = graphvizVersion();
+
+  public constructor(private readonly dir: string = path.resolve(__dirname, '..', '..', '..', 'node_modules', '.cache', 'shipshape-svg')) {}
+
+  /**
+   * The picture of `dot`: the kept one, or the one `draw` makes, then kept (once drawn, when `draw` gives a promise:
+   * a picture drawn on a helper thread).
+   */
+  public picture<T extends string | Promise<string>>(dot: string, draw: (dot: string) => T): string | T {
+    const kept = this.get(dot);
+    if (kept !== undefined) return kept;
+    const drawn = draw(dot);
+    if (typeof drawn === 'string') this.put(dot, drawn);
+    else void drawn.then((svg) => this.put(dot, svg), () => undefined);
+    return drawn;
   }
 
   /** The picture of `dot` drawn before, if kept. */
@@ -59,9 +78,12 @@ export class SvgCache {
   }
 }
 
-/** The project's cache (or SHIPSHAPE_SVG_CACHE's folder), or undefined when SHIPSHAPE_SVG_CACHE=off. */
-export function svgCache(): SvgCache | undefined {
+/**
+ * The picture of `dot` from the project's cache (or SHIPSHAPE_SVG_CACHE's folder), drawn by `draw` and kept when
+ * missing; always drawn when SHIPSHAPE_SVG_CACHE=off.
+ */
+export function keptPicture<T extends string | Promise<string>>(dot: string, draw: (dot: string) => T): string | T {
   const setting = process.env.SHIPSHAPE_SVG_CACHE;
-  if (setting === 'off') return undefined;
-  return setting ? new SvgCache(path.resolve(setting)) : new SvgCache();
+  if (setting === 'off') return draw(dot);
+  return (setting ? new SvgCache(path.resolve(setting)) : new SvgCache()).picture(dot, draw);
 }

@@ -16,7 +16,7 @@ import type { KubernetesVersion } from '../validation/schema';
 import { StageClock } from './stages';
 import { buildRecords, checkOutdir, MAX_DRAWN_NODES, rejectFindings, renderGraph, SynthOptions, SynthResult, withIndexAndGraph } from './synthesize';
 import { renderFiles, writeAtomically } from './write';
-import { svgCache } from '../graph/svg-cache';
+import { keptPicture } from '../graph/svg-cache';
 
 export type HelperRequest =
   | { readonly type: 'configure'; readonly versions?: readonly KubernetesVersion[]; readonly warm: Int32Array }
@@ -157,10 +157,8 @@ export async function synthesizeWithHelper(options: SynthOptions, helper: SynthH
   checked?.catch(() => undefined); // awaited below
   const { graph, dot } = renderGraph(options, records, clock);
   const draw = graph.nodes.length <= MAX_DRAWN_NODES;
-  const pictures = draw ? svgCache() : undefined;
-  const kept = pictures?.get(dot);
-  const svg = draw && kept === undefined ? helper.renderSvg(dot) : undefined;
-  svg?.catch(() => undefined);
+  const picture = draw ? keptPicture(dot, (d) => helper.renderSvg(d)) : undefined;
+  if (picture instanceof Promise) picture.catch(() => undefined); // awaited below
   let yaml: Map<string, string>;
   let validation: ValidationResult;
   if (checked) {
@@ -174,11 +172,8 @@ export async function synthesizeWithHelper(options: SynthOptions, helper: SynthH
     yaml = clock.time('yaml', () => renderFiles(records));
   }
   const files = withIndexAndGraph(yaml, dot);
-  if (kept !== undefined) files.set('graph.svg', kept);
-  if (svg) {
-    files.set('graph.svg', await clock.timeAsync('waiting for the picture', () => svg));
-    pictures?.put(dot, files.get('graph.svg')!);
-  }
+  if (typeof picture === 'string') files.set('graph.svg', picture);
+  else if (picture) files.set('graph.svg', await clock.timeAsync('waiting for the picture', () => picture));
   const dropped = options.outdir ? clock.time('write', () => writeAtomically(options.outdir!, files)) : [];
   return { records, files, validation, graph: { nodes: graph.nodes.length, drawn: draw }, warnings, stages: clock.times, dropped };
 }

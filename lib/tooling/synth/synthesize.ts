@@ -11,7 +11,7 @@ import { AppChart } from '../../building-blocks/app-chart';
 import { renderDot } from '../graph/dot';
 import { buildGraph, SystemGraph } from '../graph/model';
 import { SvgRenderer } from '../graph/render';
-import { svgCache } from '../graph/svg-cache';
+import { keptPicture } from '../graph/svg-cache';
 import { AppDefinition } from '../../building-blocks/app-definition';
 import { attribute, withDeepStacks } from './attribute';
 import { warningsOf } from '../../building-blocks/warnings';
@@ -93,7 +93,7 @@ export function synthesize(options: SynthOptions): SynthResult {
   rejectFindings(validation);
   const { files, graph, dot } = renderOutput(options, records, clock);
   const drawn = options.renderSvg !== undefined && graph.nodes.length <= MAX_DRAWN_NODES;
-  if (drawn) files.set('graph.svg', clock.time('picture', () => drawKept(dot, options.renderSvg!)));
+  if (drawn) files.set('graph.svg', clock.time('picture', () => keptPicture(dot, options.renderSvg!)));
   const dropped = options.outdir ? clock.time('write', () => writeAtomically(options.outdir!, files)) : [];
   return { records, files, validation, graph: { nodes: graph.nodes.length, drawn }, warnings, stages: clock.times, dropped };
 }
@@ -138,14 +138,4 @@ export function withIndexAndGraph(yaml: ReadonlyMap<string, string>, dot: string
   files.set('Kustomization', renderKustomization([...yaml.keys()]));
   files.set('graph.dot', dot);
   return files;
-}
-
-/** graph.svg of `dot` from the picture cache (../graph/svg-cache.ts), drawn and kept when missing. */
-function drawKept(dot: string, render: SvgRenderer): string {
-  const pictures = svgCache();
-  const kept = pictures?.get(dot);
-  if (kept !== undefined) return kept;
-  const svg = render(dot);
-  pictures?.put(dot, svg);
-  return svg;
 }

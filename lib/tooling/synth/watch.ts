@@ -77,25 +77,13 @@ function stamp(file: string): string {
 
 /**
  * The gate's helper thread, with the pictures drawn on a second helper thread of their own: the main thread only waits
- * during a round, so the gate and Graphviz run side by side on the two cores instead of one after the other. The last
- * picture is kept: the same DOT gives the same SVG (Graphviz's layout is deterministic; the one-shot synth gives the
- * same bytes), and most saves leave the picture as it was. Fresh helpers (new gate or picture code) start with none.
+ * during a round, so the gate and Graphviz run side by side on the two cores instead of one after the other. A save
+ * that leaves graph.dot as it was finds its picture in the picture cache (../graph/svg-cache.ts) and draws nothing.
  */
 function startHelpers(): { helper?: SynthHelper; alive(): boolean; close(): Promise<void> } {
   const helper = SynthHelper.start();
   const pictures = helper && SynthHelper.start();
-  if (helper && pictures) {
-    let last: { dot: string; svg: Promise<string> } | undefined;
-    helper.renderSvg = (dot: string) => {
-      if (last?.dot === dot) return last.svg;
-      const svg = pictures.renderSvg(dot);
-      last = { dot, svg };
-      svg.catch(() => {
-        if (last?.svg === svg) last = undefined; // a failed drawing is tried again
-      });
-      return svg;
-    };
-  }
+  if (helper && pictures) helper.renderSvg = (dot: string) => pictures.renderSvg(dot);
   return {
     helper,
     alive: () => (helper?.alive ?? true) && (pictures?.alive ?? true),
