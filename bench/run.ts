@@ -30,31 +30,46 @@ const ENV = { ...process.env, ROCKETCHAT_MONGODB_SECRET: 'rocketchat-mongodb-cre
 
 interface Figure { name: string; runs: number; medianS: number; minS: number; maxS: number; peakRssMB?: number }
 
-function measure(name: string, command: string[]): Figure {
-  const once = () => {
-    const argv = GNU_TIME ? [GNU_TIME, '-f', '%M', ...command] : command;
-    const started = process.hrtime.bigint();
-    // Output goes to a file, never into a buffer: `helm template` of 1,000 services writes megabytes.
-    const out = fs.openSync(OUTPUT, 'w');
-    const r = spawnSync(argv[0], argv.slice(1), { cwd: ROOT, env: ENV, encoding: 'utf8', stdio: ['ignore', out, 'pipe'], maxBuffer: 64 * 2 ** 20 });
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    fs.closeSync(out);
-    if (r.status !== 0) throw new Error(`${name}: ${command.join(' ')} failed:\n${fs.readFileSync(OUTPUT, 'utf8').slice(0, 4000)}\n${r.stderr}`);
-    const rssKB = GNU_TIME ? Number(r.stderr.trim().split('\n').pop()) : undefined;
-    return { seconds, rssKB };
-  };
-  once();
-  const samples = Array.from({ length: RUNS }, once);
+function runOnce(name: string, command: string[]): { seconds: number; rssKB?: number } {
+  const argv = GNU_TIME ? [GNU_TIME, '-f', '%M', ...command] : command;
+  const started = process.hrtime.bigint();
+  // Output goes to a file, never into a buffer: `helm template` of 1,000 services writes megabytes.
+  const out = fs.openSync(OUTPUT, 'w');
+  const r = spawnSync(argv[0], argv.slice(1), { cwd: ROOT, env: ENV, encoding: 'utf8', stdio: ['ignore', out, 'pipe'], maxBuffer: 64 * 2 ** 20 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  fs.closeSync(out);
+  if (r.status !== 0) throw new Error(`${name}: ${command.join(' ')} failed:\n${fs.readFileSync(OUTPUT, 'utf8').slice(0, 4000)}\n${r.stderr}`);
+  const rssKB = GNU_TIME ? Number(r.stderr.trim().split('\n').pop()) : undefined;
+  return { seconds, rssKB };
+}
+
+function figure(name: string, samples: { seconds: number; rssKB?: number }[]): Figure {
   const times = samples.map((s) => s.seconds).sort((a, b) => a - b);
   const rss = samples.map((s) => s.rssKB ?? 0);
   return {
     name,
-    runs: RUNS,
+    runs: samples.length,
     medianS: round(times[Math.floor(times.length / 2)]),
     minS: round(times[0]),
     maxS: round(times[times.length - 1]),
     peakRssMB: GNU_TIME ? Math.round(Math.max(...rss) / 1024) : undefined,
   };
+}
+
+function measure(name: string, command: string[]): Figure {
+  return measureTogether([{ name, command }])[0];
+}
+
+/**
+ * Commands whose times are compared, run in turn (a, b, a, b, ...) after one warm-up each: a machine whose speed
+ * drifts over a minute (other work, a noisy neighbour) then slows both sides of a ratio alike. The last run of each is
+ * its last in the list, so OUTPUT holds the last command's output.
+ */
+function measureTogether(commands: readonly { name: string; command: string[] }[]): Figure[] {
+  for (const c of commands) runOnce(c.name, c.command);
+  const samples = commands.map(() => [] as { seconds: number; rssKB?: number }[]);
+  for (let i = 0; i < RUNS; i++) commands.forEach((c, k) => samples[k].push(runOnce(c.name, c.command)));
+  return commands.map((c, k) => figure(c.name, samples[k]));
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
@@ -92,15 +107,18 @@ async function main(): Promise<void> {
     figures.push(measure(`npm run synth (${env})`, ['npm', 'run', '--silent', 'synth', '--', '-q', '-e', env, '--outdir', path.join(OUT, `synth-${env}`)]));
   }
   figures.push(measure('stock: npx ts-node main.ts (local, type-checking)', ['npx', 'ts-node', 'main.ts', '-q', '--outdir', path.join(OUT, 'stock')]));
-  for (const n of SIZES) figures.push(measure(`generated N=${n} WebServices`, node('bench/generated.ts', String(n), path.join(OUT, `gen-${n}`))));
   const helm = has('helm');
   const comparison: string[] = [];
+  const generated = (n: number) => ({ name: `generated N=${n} WebServices`, command: node('bench/generated.ts', String(n), path.join(OUT, `gen-${n}`)) });
+  if (!helm) for (const n of SIZES) figures.push(measure(generated(n).name, generated(n).command));
   if (helm) {
     // The chart is made from our own synth of one service (bench/helm-chart.ts), so both write the same objects.
     const sample = path.join(OUT, 'sample');
     spawnSync('node', node('bench/generated.ts', '1', sample).slice(1), { cwd: ROOT, env: ENV });
     const chart = writeEquivalentChart(path.join(OUT, 'helm-chart'), fs.readFileSync(path.join(sample, 'generated.yaml'), 'utf8'));
-    for (const n of SIZES) figures.push(measure(`helm template, equivalent chart, N=${n}`, ['helm', 'template', 'generated', chart, '--set', `count=${n}`]));
+    // Each size against helm at the same size, in turn (helm last, so OUTPUT holds its N=1000 output below).
+    const pairs = SIZES.map((n) => measureTogether([generated(n), { name: `helm template, equivalent chart, N=${n}`, command: ['helm', 'template', 'generated', chart, '--set', `count=${n}`] }]));
+    figures.push(...pairs.map(([ours]) => ours), ...pairs.map(([, theirs]) => theirs));
     const same = sameObjects(fs.readFileSync(OUTPUT, 'utf8'), fs.readFileSync(path.join(OUT, 'gen-1000', 'generated.yaml'), 'utf8')); // the last run: N=1000
     comparison.push(`helm template and our synth at N=1000 write the same objects (order and config-hash values aside): ${same}`);
   } else {
