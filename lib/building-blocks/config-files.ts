@@ -3,10 +3,10 @@
  */
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
 import { Check, checkProps } from './check-props';
 import { checkDnsSubdomain } from './names';
 import { configKeyProblem, MAX_CONFIG_BYTES } from '../vocabulary/formats';
-import { createConfigMap } from './plus';
 import { ConfigSource } from './volumes';
 
 /** The props of ConfigFiles. */
@@ -44,7 +44,12 @@ export class ConfigFiles extends Construct implements ConfigSource {
     const size = Object.values(props.data).reduce((n, v) => n + Buffer.byteLength(v), 0);
     if (size > MAX_CONFIG_BYTES) throw new Error(`config '${props.name}': data is ${size} bytes, above the 1 MiB a ConfigMap may hold; split it or mount the files from elsewhere`);
     this.data = props.data;
-    createConfigMap(this, 'resource', { name: this.name, namespace: props.namespace, labels: props.labels }, props.data);
+    // `immutable: false` as cdk8s-plus wrote it: the objects in clusters keep their bytes.
+    new k8s.KubeConfigMap(this, 'resource', {
+      metadata: { name: this.name, namespace: props.namespace, labels: { ...props.labels } },
+      data: Object.keys(props.data).length > 0 ? { ...props.data } : undefined,
+      immutable: false,
+    });
   }
 
   public hashInput(): string {

@@ -34,7 +34,6 @@ import { PodOptions } from './pod-options';
 import { parseQuantity } from '../vocabulary/quantity';
 import { MAX_CRONJOB_NAME } from '../vocabulary/formats';
 import { NetworkPeer, NetworkPeers, PortSpec, WorkloadNetworkPolicy } from './network-policy';
-import { createServiceAccount } from './plus';
 import { PodSecurityLevel } from '../vocabulary/pod-security-level';
 import { restrictedPodSecurityContext } from './security';
 import { InitProcess } from './signals';
@@ -277,7 +276,11 @@ export class Workload extends Construct {
     for (const c of [...props.containers, ...(props.initContainers ?? [])]) this.addSecretSources(c.env ?? {});
 
     this.serviceAccountName = this.identity.instance;
-    createServiceAccount(this, 'service-account', { name: this.serviceAccountName, namespace: this.namespace, labels }, props.automountServiceAccountToken ?? false);
+    // Its API token is mounted only when the workload calls the Kubernetes API.
+    new k8s.KubeServiceAccount(this, 'service-account', {
+      metadata: { name: this.serviceAccountName, namespace: this.namespace, labels: { ...labels } },
+      automountServiceAccountToken: props.automountServiceAccountToken ?? false,
+    });
 
     this.renderedContainers = props.containers.map((c) => renderContainer(c, { owner: this.owner, initProcess }));
     // The drain: plain JSON, patched in below, because the native sleep action is newer than our 1.27 API types.
