@@ -12,7 +12,7 @@ import { Finding } from './finding';
 import { checkImageFloors } from './image-floor';
 import { checkPodSecurity, namespaceLevel } from './pod-security';
 import { namespaceOf, podTemplate, PodTemplateRef } from '../manifest/pods';
-import { checkPractice } from './practice';
+import { checkObjectPractice, checkPractice } from './practice';
 import { checkReferences } from './references';
 import { CustomValidator, KUBERNETES_VERSIONS, KubernetesVersion, SchemaValidator, schemaVersionsFor } from './schema';
 
@@ -56,14 +56,16 @@ export function warmValidators(kinds: readonly string[], versions: readonly Kube
 }
 
 /**
- * What the gate finds in one object on its own: the schemas (one list per checked version) and the API server's rules
- * for the object and for its pod template. A synth's helper thread checks these while objects are still being
- * resolved; `validateManifests` adds the rules that relate objects.
+ * What the gate finds in one object on its own: the schemas (one list per checked version), the API server's rules
+ * for the object and for its pod template, and the practice rules about it alone. A synth's helper thread checks
+ * these while objects are still being resolved; `validateManifests` adds the rules that relate objects.
  */
 export interface ObjectFindings {
   readonly schema: readonly (readonly Finding[])[];
   readonly api: readonly Finding[];
   readonly pod: readonly Finding[];
+  /** The practice rules about the object alone (./practice.ts checkObjectPractice). */
+  readonly practice: { readonly object: readonly Finding[]; readonly pod: readonly Finding[] };
 }
 
 /** Checks objects one at a time, against the schema validators of one set of options. */
@@ -77,7 +79,7 @@ export class ObjectChecker {
 
   public check(record: ManifestRecord): ObjectFindings {
     const pod = podTemplate(record);
-    return { schema: this.validators.map((v) => v.validate(record)), api: checkObjectApi(record), pod: pod ? checkPodApi(pod) : [] };
+    return { schema: this.validators.map((v) => v.validate(record)), api: checkObjectApi(record), pod: pod ? checkPodApi(pod) : [], practice: checkObjectPractice(record, pod) };
   }
 }
 
@@ -115,7 +117,8 @@ export function validateManifests(records: readonly ManifestRecord[], options: V
   // What the API server (of 1.27 or 1.36, whichever is stricter) would refuse, beyond the schemas.
   for (const e of each) findings.push(...e.api);
   for (const e of each) findings.push(...e.pod);
-  findings.push(...checkPractice(records, pods, { requireSpread: options.requireSpread ?? true }));
+  const own = new Map(records.map((r, i) => [r, each[i].practice]));
+  findings.push(...checkPractice(records, pods, { requireSpread: options.requireSpread ?? true }, (r) => own.get(r)!));
   findings.push(...checkImageFloors(pods));
   findings.push(...checkApplySets(records));
   const refs = checkReferences(records, pods);
