@@ -1,12 +1,14 @@
 /**
- * imports/k8s.ts is cdk8s-cli's import of the kept 1.27 schema with one rewrite (scripts/import-k8s.ts): the
- * quadratic reduce that drops undefined values becomes one pass. The committed file must be what `npm run import`
- * writes, and the rewrite must build the very same objects.
+ * imports/k8s.ts is cdk8s-cli's import of the kept 1.27 schema with two rewrites (scripts/import-k8s.ts): the
+ * quadratic reduce that drops undefined values becomes one pass, and each toJson_* function assigns only the defined
+ * fields instead of building all of them and filtering. The committed file must be what `npm run import` writes, and
+ * the rewrites must build the very same objects.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { linearUndefinedFilter } from '../../scripts/import-k8s';
+import { transformSync } from 'esbuild';
+import { definedFieldsOnly, linearUndefinedFilter } from '../../scripts/import-k8s';
 import { tempDir } from '../helpers';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -50,6 +52,42 @@ describe('imports/k8s.ts', () => {
       compared++;
     }
     expect(compared).toBe(300);
+  });
+
+  test('a toJson_* function that assigns only the defined fields builds the same object, or throws the same error', () => {
+    // The shapes of field the generator writes (after linearUndefinedFilter), each under a key of its own.
+    const fields = [
+      "'apiVersion': obj.apiVersion",
+      "'x-kubernetes-int-or-string': obj.intOrString",
+      "'spec': toJson_Spec(obj.spec)",
+      "'ports': obj.ports?.map(y => toJson_Spec(y))",
+      "'args': obj.args?.map(y => y)",
+      "'limits': ((obj.limits) === undefined) ? undefined : (Object.fromEntries(Object.entries(obj.limits).filter((i) => i[1] !== undefined).map((i) => [i[0], i[1]?.value])))",
+      "'value': obj.value?.value",
+    ];
+    const generated = `function toJson_T(obj) {\n  if (obj === undefined) { return undefined; }\n  const result = {\n${fields.map((f) => `    ${f},\n`).join('')}  };\n  // filter undefined values\n  return Object.fromEntries(Object.entries(result).filter((i) => i[1] !== undefined));\n}\n`;
+    const rewritten = definedFieldsOnly(generated);
+    expect(rewritten).not.toContain('filter undefined values');
+    const compile = (source: string) => new Function('toJson_Spec', `${transformSync(source, { loader: 'ts' }).code}\nreturn toJson_T;`)((v: unknown) => (v === undefined ? undefined : { spec: v }));
+    const [before, after] = [compile(generated), compile(rewritten)];
+    const outcome = (f: (o: unknown) => unknown, o: unknown) => {
+      try {
+        const r = f(o);
+        return r === undefined ? 'undefined' : ownEntries(r as object);
+      } catch (err) {
+        return `${(err as Error).name}: ${(err as Error).message}`;
+      }
+    };
+    const keys = ['apiVersion', 'intOrString', 'spec', 'ports', 'args', 'limits', 'value'];
+    const values = [undefined, null, 0, '', 'x', [1, 'a'], { value: '1Gi' }, { cpu: { value: 2 }, memory: undefined }, 'not-a-list'];
+    let x = 7;
+    const next = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    expect(outcome(after, undefined)).toEqual(outcome(before, undefined));
+    for (let n = 0; n < 500; n++) {
+      const o: Record<string, unknown> = {};
+      for (const k of keys) if (next() < 0.6) o[k] = values[Math.floor(next() * values.length)];
+      expect(outcome(after, o)).toEqual(outcome(before, o));
+    }
   });
 
   test('the committed file is what `npm run import` writes', () => {
