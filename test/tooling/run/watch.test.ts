@@ -140,6 +140,11 @@ describe('synth --watch', () => {
     expect(yaml()).not.toContain('failureThreshold: 9');
     await write(source.replace(liveness, liveness.replace('failureThreshold: 6', 'failureThreshold: 9')));
     expect(yaml()).toContain('failureThreshold: 9');
+    // A syntax error in lib/ is named by its file and line, as one in apps/ is, and dist/ stays.
+    const before = readTree(dist);
+    await write(source.replace(liveness, `${liveness} {{`));
+    expect(output).toMatch(/synth failed: lib\/workloads\/memcached-cluster\.ts\(\d+,\d+\)/);
+    expect(readTree(dist)).toEqual(before);
     await write(source);
     expect(yaml()).not.toContain('failureThreshold: 9');
   });
