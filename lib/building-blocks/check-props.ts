@@ -131,16 +131,20 @@ export function checkProps<P>(owner: string, props: P, spec: PropsSpec<P>): P {
 }
 
 function specProblem<T>(value: Record<string, unknown>, spec: PropsSpec<T>, prefix: string): string | undefined {
-  const known = Object.keys(spec);
+  const checks = spec as Record<string, Check<boolean>>;
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
+    if (!Object.prototype.hasOwnProperty.call(checks, key)) {
       // An explicit undefined for an unknown key is still a typo.
+      const known = Object.keys(checks);
       const near = nearest(key, known);
       return `prop '${prefix}${key}' is unknown; ${near ? `did you mean '${prefix}${near}'?` : `known props: ${known.join(', ')}`}`;
     }
   }
-  for (const key of known) {
-    const problem = (spec as Record<string, Check<boolean>>)[key].apply(value[key], `${prefix}${key}`);
+  for (const key in checks) {
+    const check = checks[key];
+    // Most props of a construct are left out: an absent optional one passes without a path being made for it.
+    if (value[key] === undefined && !check.required) continue;
+    const problem = check.apply(value[key], `${prefix}${key}`);
     if (problem) return problem;
   }
   return undefined;
