@@ -3,14 +3,17 @@
  * declared in the cluster's app (the server admits declared identities, as a
  * Strimzi KafkaUser). A Job of the cluster's app sets the credential
  * (`kafka-configs.sh --alter --add-config SCRAM-SHA-512=[password=...]`, an
- * upsert) and adds the ACLs (`kafka-acls.sh --add`). A client connects with
+ * upsert), removes the user's ACLs that the code no longer declares (converge-acls.sh) and adds the declared ones
+ * (`kafka-acls.sh --add`). A client connects with
  * `workload.connectTo(cluster, { user })` and gets exactly this user's
  * credentials, from a copy of its Secret in the client's own namespace: the
  * same value in both (the same development seed, the same ExternalSecret
  * keys, or an existing Secret of that name created in both namespaces).
- * Sources: apache/kafka docs/security.html (SCRAM, ACLs), core/.../admin/AclCommand.scala
- * (`--operation`, `--topic`, `--group`, `--resource-pattern-type`).
+ * Sources: apache/kafka docs/security.html (SCRAM, ACLs), tools/src/main/java/org/apache/kafka/tools/AclCommand.java
+ * (`--operation`, `--topic`, `--group`, `--resource-pattern-type`, `--list` output, `--remove --force`).
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { Construct } from 'constructs';
 import { AppChart } from '../../building-blocks/app-chart';
 import { Check, checkProps } from '../../building-blocks/check-props';
@@ -51,6 +54,12 @@ export class KafkaAcl {
     public readonly prefixed = false,
   ) {}
 
+  /** The bindings as `kafka-acls.sh --list` names them: `TYPE|NAME|PATTERN|HOST|OPERATION|PERMISSION`, one per operation. */
+  public bindings(): string[] {
+    const pattern = this.prefixed ? 'PREFIXED' : 'LITERAL';
+    return this.operations.map((o) => `${this.resource.toUpperCase()}|${this.name}|${pattern}|*|${o.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}|ALLOW`);
+  }
+
   /** The `kafka-acls.sh` arguments after `--allow-principal`. */
   public args(): string {
     const ops = this.operations.map((o) => `--operation ${o}`).join(' ');
@@ -59,6 +68,10 @@ export class KafkaAcl {
 }
 
 const OPERATIONS = ['Read', 'Write', 'Describe', 'Create', 'Delete', 'Alter', 'DescribeConfigs', 'AlterConfigs'];
+
+/** Removes the user's ACLs that the code does not declare (see the script's header). */
+const CONVERGE_ACLS = fs.readFileSync(path.join(__dirname, 'converge-acls.sh'), 'utf8');
+if (!CONVERGE_ACLS.includes(ADMIN_ARGS)) throw new Error('converge-acls.sh must call kafka-acls.sh with ADMIN_ARGS (kafka-admin-job.ts)');
 
 /** A user of a cluster: its name, its ACLs and where its password comes from. */
 export interface KafkaUserProps {
@@ -121,10 +134,16 @@ export class KafkaUser extends Construct {
       instance: `${this.cluster.instance}-user-${this.userName}`,
       component: 'user',
       brokers: 1,
-      env: { KAFKA_USER_PASSWORD: EnvValue.fromSecret(own, 'password') },
+      env: {
+        KAFKA_USER_PASSWORD: EnvValue.fromSecret(own, 'password'),
+        KAFKA_PRINCIPAL: EnvValue.value(`User:${this.userName}`),
+        KAFKA_DECLARED_ACLS: EnvValue.value([...new Set(this.acls.flatMap((a) => a.bindings()))].sort().join('\n')),
+      },
+      // Taken out of the code, taken out of the cluster: undeclared ACLs go before the declared ones are added.
       script: [
         `echo "setting the ${SCRAM_MECHANISM} credential of user ${this.userName}"`,
         `/opt/kafka/bin/kafka-configs.sh ${ADMIN_ARGS} --alter --entity-type users --entity-name '${this.userName}' --add-config "${SCRAM_MECHANISM}=[password=$KAFKA_USER_PASSWORD]"`,
+        ...CONVERGE_ACLS.trimEnd().split('\n').filter((line) => !line.startsWith('#')), // its header stays in the source
         ...acls,
         `exec /opt/kafka/bin/kafka-acls.sh ${ADMIN_ARGS} --list --principal 'User:${this.userName}'`,
       ],

@@ -26,6 +26,10 @@ interface ClusterState {
   readonly configs?: string;
   /** Brokers registered at the end; they come up one per check. */
   readonly brokers?: number;
+  /** ACL bindings, `TYPE|NAME|PATTERN|PRINCIPAL|HOST|OPERATION|PERMISSION` per line. */
+  readonly acls?: string;
+  /** More env for the run (e.g. the stub's STUB_ACLS_LIST_EXTRA). */
+  readonly env?: Record<string, string>;
 }
 
 /** Runs the Job's script against the stub tools; returns its output and the state after. */
@@ -37,10 +41,11 @@ function runJob(job: any, state: ClusterState) {
   fs.writeFileSync(path.join(dir, 'state', 'brokers-max'), String(state.brokers ?? 3));
   if (state.topics) fs.writeFileSync(path.join(dir, 'state', 'topics'), state.topics);
   if (state.configs) fs.writeFileSync(path.join(dir, 'state', 'configs'), state.configs);
+  if (state.acls) fs.writeFileSync(path.join(dir, 'state', 'acls'), state.acls);
   const container = job.spec.template.spec.containers[0];
   const script = (container.command[2] as string).replace(/\/opt\/kafka\/bin\/|\/tmp\//g, (m) => (m === '/tmp/' ? `${dir}/tmp/` : `${dir}/bin/`));
   const env = Object.fromEntries(container.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
-  const r = spawnSync('bash', ['-c', script], { env: { ...env, KAFKA_ADMIN_PASSWORD: 'adminpw', KAFKA_USER_PASSWORD: 'userpw', STUB_STATE: `${dir}/state`, PATH: `${dir}/path:${process.env.PATH}` }, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('bash', ['-c', script], { env: { ...env, KAFKA_ADMIN_PASSWORD: 'adminpw', KAFKA_USER_PASSWORD: 'userpw', STUB_STATE: `${dir}/state`, PATH: `${dir}/path:${process.env.PATH}`, ...state.env }, encoding: 'utf8', timeout: 60_000 });
   const read = (f: string) => (fs.existsSync(path.join(dir, 'state', f)) ? fs.readFileSync(path.join(dir, 'state', f), 'utf8') : '');
   return { status: r.status, out: r.stdout + r.stderr, topics: read('topics'), configs: read('configs').trim().split('\n').filter(Boolean).sort(), calls: read('calls'), acls: read('acls'), users: read('users'), dir };
 }
@@ -122,18 +127,55 @@ describe('KafkaUser', () => {
     new KafkaUser(c, 'orders-audit', { cluster, acls: [KafkaAcl.consume('orders', 'orders-audit')], credentials: SecretSource.development() });
   }, Environment.LOCAL, { namespace: 'kafka' });
 
+  const userJob = () => findAll(records, 'Job').find((j) => j.metadata.name.startsWith('kafka-user-orders-audit-'));
+  const DECLARED = ['GROUP|orders-audit|LITERAL|User:orders-audit|*|READ|ALLOW', 'TOPIC|orders|LITERAL|User:orders-audit|*|DESCRIBE|ALLOW', 'TOPIC|orders|LITERAL|User:orders-audit|*|READ|ALLOW'];
+  const bindings = (acls: string) => acls.trim().split('\n').filter(Boolean).sort();
+
   test('its Job sets the SCRAM credential from the Secret and adds exactly the declared ACLs', () => {
-    const job = findAll(records, 'Job').find((j) => j.metadata.name.startsWith('kafka-user-orders-audit-'));
+    const job = userJob();
     const run = runJob(job, { brokers: 1 });
     expect(run.status).toBe(0);
     expect(run.users).toBe('SCRAM-SHA-512=[password=userpw]\n');
-    expect(run.acls.trim().split('\n')).toEqual([
-      "--bootstrap-server kafka-0.kafka-headless.kafka.svc.cluster.local:9092 --command-config " + `${run.dir}/tmp/admin.properties --add --allow-principal User:orders-audit --operation Read --operation Describe --topic orders --resource-pattern-type literal`,
-      "--bootstrap-server kafka-0.kafka-headless.kafka.svc.cluster.local:9092 --command-config " + `${run.dir}/tmp/admin.properties --add --allow-principal User:orders-audit --operation Read --group orders-audit --resource-pattern-type literal`,
-    ]);
+    expect(bindings(run.acls)).toEqual(DECLARED);
+    expect(run.out).toContain('Current ACLs for resource `ResourcePattern(resourceType=TOPIC, name=orders, patternType=LITERAL)`:\n\t(principal=User:orders-audit, host=*, operation=');
     const env = job.spec.template.spec.containers[0].env;
     expect(env.find((e: any) => e.name === 'KAFKA_USER_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'kafka-user-orders-audit', key: 'password' });
     expect(findingsOf(records)).toEqual([]);
+  });
+
+  test('ACLs of the user that the code does not declare are removed, whatever their kind; other principals keep theirs', () => {
+    const extra = [
+      'TOPIC|orders|LITERAL|User:orders-audit|*|WRITE|ALLOW', // an operation taken out of the code
+      'TOPIC|payments|LITERAL|User:orders-audit|*|READ|ALLOW', // a topic taken out of the code
+      'GROUP|audit-|PREFIXED|User:orders-audit|*|READ|ALLOW', // a prefix
+      'TOPIC|orders|LITERAL|User:orders-audit|10.0.0.7|READ|ALLOW', // one host only
+      'TOPIC|orders|LITERAL|User:orders-audit|*|DELETE|DENY', // a deny
+      'CLUSTER|kafka-cluster|LITERAL|User:orders-audit|*|DESCRIBE_CONFIGS|ALLOW', // the cluster, a two-word operation
+      'TRANSACTIONAL_ID|tx group, with spaces|LITERAL|User:orders-audit|*|WRITE|ALLOW', // a name with spaces and a comma
+    ];
+    const others = ['TOPIC|orders|LITERAL|User:orders-api|*|WRITE|ALLOW', 'TOPIC|payments|LITERAL|User:orders-auditor|*|READ|ALLOW'];
+    const run = runJob(userJob(), { brokers: 1, acls: [...DECLARED.slice(1), ...extra, ...others].join('\n') + '\n' });
+    expect(run.status).toBe(0);
+    expect(bindings(run.acls)).toEqual([...DECLARED, ...others].sort());
+    expect(run.out).toContain("removing ALLOW WRITE on TOPIC 'orders' (LITERAL, host *) of User:orders-audit: not in the code");
+    expect(run.out).toContain("removing DENY DELETE on TOPIC 'orders' (LITERAL, host *) of User:orders-audit: not in the code");
+    expect(run.calls).toContain('--remove --force --allow-principal User:orders-audit --allow-host * --operation DESCRIBECONFIGS --cluster --resource-pattern-type literal');
+    expect(run.calls).toContain('--remove --force --allow-principal User:orders-audit --allow-host 10.0.0.7 --operation READ --topic orders --resource-pattern-type literal');
+
+    // A second run finds nothing to remove and changes nothing.
+    const again = runJob(userJob(), { brokers: 1, acls: run.acls });
+    expect(again.status).toBe(0);
+    expect(again.calls).not.toContain('--remove');
+    expect(bindings(again.acls)).toEqual(bindings(run.acls));
+  });
+
+  test('a listing it cannot read fails the Job before any ACL is removed', () => {
+    const acls = [...DECLARED, 'TOPIC|payments|LITERAL|User:orders-audit|*|READ|ALLOW'].join('\n') + '\n';
+    const run = runJob(userJob(), { brokers: 1, acls, env: { STUB_ACLS_LIST_EXTRA: '\t(principal=User:orders-audit, host=*, operation=READ, permissionType=ALLOW, aggregatedOperation=x)' } });
+    expect(run.status).not.toBe(0);
+    expect(run.out).toContain('cannot read this line of kafka-acls.sh --list, so no ACL was removed:');
+    expect(run.calls).not.toContain('--remove');
+    expect(bindings(run.acls)).toEqual(bindings(acls));
   });
 
   test('declarations are checked', () => {

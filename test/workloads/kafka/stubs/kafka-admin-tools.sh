@@ -49,5 +49,43 @@ case "$tool" in
       fi
     fi ;;
   kafka-acls.sh)
-    if has --add "$@"; then echo "$*" >> "$state/acls"; else cat "$state/acls" 2>/dev/null || true; fi ;;
+    # State: one binding per line, TYPE|NAME|PATTERN|PRINCIPAL|HOST|OPERATION|PERMISSION. Options and output as in
+    # tools/.../AclCommand.java (listAcls, printResourceAcls), ResourcePattern.toString, AccessControlEntryData.toString.
+    touch "$state/acls"
+    if has --list "$@"; then
+      principal=$(arg --principal "$@")
+      echo "ACLs for principal \`$principal\`"
+      cut -d'|' -f1-3 "$state/acls" | sort -u | while IFS='|' read -r t n p; do
+        entries=$(awk -F'|' -v t="$t" -v n="$n" -v p="$p" -v who="$principal" '$1 == t && $2 == n && $3 == p && $4 == who { printf "\t(principal=%s, host=%s, operation=%s, permissionType=%s)\n", $4, $5, $6, $7 }' "$state/acls")
+        if [ -n "$entries" ]; then printf 'Current ACLs for resource `ResourcePattern(resourceType=%s, name=%s, patternType=%s)`:\n%s\n\n' "$t" "$n" "$p" "$entries"; fi
+      done
+      # A line a test makes the listing end with (a format this stub does not otherwise print).
+      if [ -n "${STUB_ACLS_LIST_EXTRA:-}" ]; then echo "$STUB_ACLS_LIST_EXTRA"; fi
+      exit 0
+    fi
+    if has --remove "$@" && ! has --force "$@"; then echo "Are you sure you want to remove ACLs: (y/n)"; exit 1; fi
+    perm=ALLOW; principal=$(arg --allow-principal "$@"); host=$(arg --allow-host "$@")
+    if [ -z "$principal" ]; then perm=DENY; principal=$(arg --deny-principal "$@"); host=$(arg --deny-host "$@"); fi
+    host=${host:-*}
+    pattern=$(arg --resource-pattern-type "$@"); pattern=${pattern:-literal}; pattern=${pattern^^}
+    if t=$(arg --topic "$@") && [ -n "$t" ]; then type=TOPIC name=$t
+    elif t=$(arg --group "$@") && [ -n "$t" ]; then type=GROUP name=$t
+    elif t=$(arg --transactional-id "$@") && [ -n "$t" ]; then type=TRANSACTIONAL_ID name=$t
+    elif has --cluster "$@"; then type=CLUSTER name=kafka-cluster
+    else echo "You must provide at least one resource" >&2; exit 1; fi
+    mode=add; if has --remove "$@"; then mode=remove; fi
+    ops=(); while [ $# -gt 0 ]; do if [ "$1" = --operation ]; then ops+=("$2"); fi; shift; done
+    for op in "${ops[@]}"; do
+      # SecurityUtils.operation: PascalCase, or the same in upper case without underscores.
+      case ${op^^} in
+        READ|WRITE|CREATE|DELETE|ALTER|DESCRIBE|ALL) op=${op^^} ;;
+        DESCRIBECONFIGS) op=DESCRIBE_CONFIGS ;; ALTERCONFIGS) op=ALTER_CONFIGS ;; IDEMPOTENTWRITE) op=IDEMPOTENT_WRITE ;;
+        CLUSTERACTION) op=CLUSTER_ACTION ;;
+        *) echo "ResourceType $type only supports operations of its own (got $op)" >&2; exit 1 ;;
+      esac
+      line="$type|$name|$pattern|$principal|$host|$op|$perm"
+      grep -vxF -- "$line" "$state/acls" > "$state/acls.new" || true
+      if [ "$mode" = add ]; then echo "$line" >> "$state/acls.new"; fi
+      mv "$state/acls.new" "$state/acls"
+    done ;;
 esac
