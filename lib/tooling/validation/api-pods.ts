@@ -15,6 +15,7 @@ import {
   relaxedEnvVarNameProblem,
 } from '../../vocabulary/formats';
 import { parseQuantity } from '../../vocabulary/quantity';
+import { checkScheduling } from './api-scheduling';
 import { Finding, finding } from './finding';
 
 const PROBES = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
@@ -56,6 +57,7 @@ export function checkPodApi(pod: PodTemplateRef): Finding[] {
       checkProbes(c, at, add);
     });
   }
+  checkScheduling(pod.spec, base, add);
   return out;
 }
 
