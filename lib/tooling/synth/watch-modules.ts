@@ -63,14 +63,22 @@ export class OutsideModules {
 
   /** Whether `file` is one of those loaded here: a save of it loads them again. */
   public isOutside(file: string): boolean {
-    return file.startsWith(this.lib) || file.startsWith(path.join(this.options.root, 'imports') + path.sep);
+    return file.startsWith(this.lib) || this.isImport(file);
   }
 
-  /** Forgets what was loaded, after a change to it; the next round loads it from the sources. */
-  public drop(): void {
-    for (const loaded of [this.k8s, this.libModules]) if (loaded) fs.rmSync(loaded.map, { force: true });
-    this.k8s = undefined;
+  /**
+   * Forgets what was loaded, after a change to `changed` (everything when not given); the next round loads it from
+   * the sources. A change under lib/ alone keeps imports/k8s.ts, which lib's modules import and not the reverse.
+   */
+  public drop(changed?: readonly string[]): void {
+    const all = changed === undefined || changed.some((f) => this.isImport(f));
+    for (const loaded of [all ? this.k8s : undefined, this.libModules]) if (loaded) fs.rmSync(loaded.map, { force: true });
+    if (all) this.k8s = undefined;
     this.libModules = undefined;
+  }
+
+  private isImport(file: string): boolean {
+    return file.startsWith(path.join(this.options.root, 'imports') + path.sep);
   }
 
   /**

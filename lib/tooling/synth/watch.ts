@@ -230,7 +230,7 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
         helpers = startHelpers(); // the gate or the picture changed, or a thread stopped: fresh helpers from the sources
       }
       await refreshSourcePaths(changed);
-      if (changed.some((f) => outside.isOutside(f))) outside.drop();
+      if (changed.some((f) => outside.isOutside(f))) outside.drop(changed);
       await round();
       const ts = changed.filter((f) => f.endsWith('.ts'));
       if (ts.length > 0) typeCheck.postMessage({ files: ts });
