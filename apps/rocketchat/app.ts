@@ -132,6 +132,8 @@ function buildRocketChat(scope: Construct, env: Environment, props: RocketChatAp
     : new MongoReplicaSet(chart, 'rocketchat-mongodb', { users: [{ username: 'rocketchat', database: 'rocketchat' }] });
   chart.database = mongo;
   // An external database is backed up by whoever runs it.
+  // While a restore replays a dump (mongorestore --drop), nothing may write: Rocket.Chat runs no pods until `restore` is removed.
+  const restoring = mongo instanceof MongoReplicaSet && props.backup?.restore !== undefined;
   if (mongo instanceof MongoReplicaSet) {
     new MongoBackup(chart, 'backup', { keepDays: env.pick({ local: 2, production: 14 }), ...props.backup, replicaSet: mongo });
   }
@@ -154,7 +156,7 @@ function buildRocketChat(scope: Construct, env: Environment, props: RocketChatAp
   ];
   const web = new Workload(chart, 'rocketchat', {
     identity: { name: 'rocketchat', instance: 'rocketchat', component: 'server' },
-    replicas,
+    replicas: restoring ? 0 : replicas,
     shutdown: ShutdownPolicy.server({ drainSeconds: 10, shutdownSeconds: 30 }),
     containers: [
       {

@@ -37,6 +37,8 @@ export interface ScheduledJobProps {
   readonly job?: JobOptions;
   /** How the pods stop. @default ShutdownPolicy.worker() */
   readonly shutdown?: ShutdownPolicy;
+  /** Holds the schedule: no new runs start (e.g. while the data they read is being restored). @default false */
+  readonly suspend?: boolean;
 }
 
 /** A CronJob that runs containers to completion on a schedule. */
@@ -57,6 +59,7 @@ export class ScheduledJob extends Construct {
       startingDeadlineSeconds: Check.integer(0),
       job: Check.object(JOB_OPTIONS),
       shutdown: Shapes.shutdown,
+      suspend: Check.boolean,
     });
     const owner = `cron job '${props.identity.instance}'`;
     this.schedule = CronSchedule.of(owner, props.schedule, props.timeZone);
@@ -76,6 +79,7 @@ export class ScheduledJob extends Construct {
         timeZone: this.schedule.timeZone,
         concurrencyPolicy: props.concurrencyPolicy,
         startingDeadlineSeconds: props.startingDeadlineSeconds,
+        suspend: props.suspend,
       },
     });
   }

@@ -16,6 +16,19 @@ describe('rocketchat app', () => {
 
   testGateAndSnapshot(local, prod);
 
+  test('a restore stops the writers: Rocket.Chat runs no pods and the backup CronJob is suspended until restore is removed', () => {
+    const restoring = synthProduction(rocketChatApp({ backup: { restore: 'rs0-20261122T020000Z.archive.gz' } }));
+    expect(find(restoring, 'Deployment', 'rocketchat').spec.replicas).toBe(0);
+    expect(find(restoring, 'CronJob', 'rocketchat-mongodb-backup').spec.suspend).toBe(true);
+    const job = findAll(restoring, 'Job').find((j) => j.metadata.labels['app.kubernetes.io/component'] === 'restore');
+    expect(job.spec.template.spec.containers[0].env).toContainEqual({ name: 'RESTORE_ARCHIVE', value: 'rs0-20261122T020000Z.archive.gz' });
+    expect(findingsOf(restoring, Environment.PRODUCTION)).toEqual([]);
+    // Without restore: the replicas and the schedule as always.
+    expect(find(prod, 'Deployment', 'rocketchat').spec.replicas).toBe(1);
+    expect(find(prod, 'CronJob', 'rocketchat-mongodb-backup').spec.suspend).toBe(false);
+    expect(findAll(prod, 'Job').some((j) => j.metadata.labels['app.kubernetes.io/component'] === 'restore')).toBe(false);
+  });
+
   test.each([
     ['local', local],
     ['production', prod],

@@ -155,6 +155,8 @@ export class MongoBackup extends Construct {
       // With a copy, the dump runs first as an init container and the upload after it.
       initContainers: upload ? [dump] : undefined,
       containers: [upload ?? dump],
+      // A run during a restore would dump a half-restored database and keep it as the newest dump.
+      suspend: props.restore !== undefined,
     });
     if (props.offsite) {
       const port = new URL(props.offsite.endpoint).port || (props.offsite.endpoint.startsWith('http://') ? '80' : '443');
