@@ -46,10 +46,13 @@ export class OutsideModules {
   private k8s?: { exports: unknown; map: string };
   private libModules?: { exports: Record<string, unknown>; map: string; files: ReadonlySet<string> };
   private loads = 0;
+  /** Packages resolve from the entry's folder, as under `npm run synth`. */
+  private readonly fromEntry: NodeJS.Require;
 
   public constructor(private readonly options: OutsideModulesOptions) {
     this.k8sSource = path.join(options.root, 'imports', 'k8s.ts');
     this.lib = path.join(options.root, 'lib') + path.sep;
+    this.fromEntry = createRequire(options.entry);
   }
 
   /**
@@ -62,15 +65,16 @@ export class OutsideModules {
   }
 
   /** Whether `file` is one of those loaded here: a save of it loads them again. */
-  public isOutside(file: string): boolean {
+  private isOutside(file: string): boolean {
     return file.startsWith(this.lib) || this.isImport(file);
   }
 
   /**
-   * Forgets what was loaded, after a change to `changed` (everything when not given); the next round loads it from
-   * the sources. A change under lib/ alone keeps imports/k8s.ts, which lib's modules import and not the reverse.
+   * Forgets what was loaded when `changed` holds one of its files (everything when not given); the next round loads
+   * it from the sources. A change under lib/ alone keeps imports/k8s.ts, which lib's modules import and not the reverse.
    */
   public drop(changed?: readonly string[]): void {
+    if (changed && !changed.some((f) => this.isOutside(f))) return;
     const all = changed === undefined || changed.some((f) => this.isImport(f));
     for (const loaded of [all ? this.k8s : undefined, this.libModules]) if (loaded) fs.rmSync(loaded.map, { force: true });
     if (all) this.k8s = undefined;
@@ -85,7 +89,7 @@ export class OutsideModules {
    * The require of a round's bundle. `metafile` is that bundle's: lib is loaded (again) when the round imports a
    * file of lib that the loaded bundle of lib does not hold (a first round, or an app that starts using another one).
    */
-  public async requireFor(metafile: { inputs: Record<string, { imports: { path: string; external?: boolean }[] }> }): Promise<(id: string) => unknown> {
+  public async requireFor(metafile: { inputs: Record<string, { imports: { path: string; external?: boolean }[] }> }): Promise<NodeJS.Require> {
     const used = new Set<string>();
     for (const input of Object.values(metafile.inputs)) for (const i of input.imports) if (i.external && i.path.startsWith(LIB_ID)) used.add(i.path.slice(LIB_ID.length));
     if (this.libModules && [...used].some((f) => !this.libModules!.files.has(f))) {
@@ -94,9 +98,12 @@ export class OutsideModules {
       this.libModules = undefined;
     }
     if (used.size > 0) this.libModules ??= await this.loadLib(used);
-    const lib = this.libModules?.exports ?? {};
-    const fromEntry = createRequire(this.options.entry);
-    return Object.assign((id: string) => (id === K8S_ID ? this.loadK8s() : id.startsWith(LIB_ID) ? lib[id.slice(LIB_ID.length)] : fromEntry(id)), fromEntry);
+    return this.requireWith(this.libModules?.exports ?? {});
+  }
+
+  /** A require that gives imports/k8s.ts and the modules of `lib` as loaded here, and packages from the entry. */
+  private requireWith(lib: Record<string, unknown>): NodeJS.Require {
+    return Object.assign((id: string) => (id === K8S_ID ? this.loadK8s() : id.startsWith(LIB_ID) ? lib[id.slice(LIB_ID.length)] : this.fromEntry(id)), this.fromEntry);
   }
 
   private plugin(libOutside: boolean): Plugin {
@@ -140,11 +147,13 @@ export class OutsideModules {
   /** Writes a bundle's source map beside its name (errors name lines through it), and runs the bundle. */
   private evaluate(result: { outputFiles?: { path: string; text: string }[] }, file: string): unknown {
     fs.writeFileSync(`${file}.map`, result.outputFiles!.find((f) => f.path.endsWith('.map'))!.text);
-    const code = result.outputFiles!.find((f) => f.path.endsWith('.js'))!.text;
-    const mod = { exports: {} };
-    const fromEntry = createRequire(this.options.entry);
-    const load = (id: string) => (id === K8S_ID ? this.loadK8s() : fromEntry(id));
-    new vm.Script(Module.wrap(code), { filename: file }).runInThisContext().call(mod.exports, mod.exports, Object.assign(load, fromEntry), mod, file, path.dirname(file));
-    return mod.exports;
+    return runBundle(result.outputFiles!.find((f) => f.path.endsWith('.js'))!.text, file, this.requireWith({}), path.dirname(file));
   }
+}
+
+/** Runs a CommonJS bundle held in memory as the module `file`, with `require` and `__dirname` as given; its exports. */
+export function runBundle(code: string, file: string, require: NodeJS.Require, dirname: string): unknown {
+  const mod = { exports: {} };
+  new vm.Script(Module.wrap(code), { filename: file }).runInThisContext().call(mod.exports, mod.exports, require, mod, file, dirname);
+  return mod.exports;
 }

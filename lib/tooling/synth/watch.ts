@@ -10,13 +10,11 @@
  */
 import { watch as watchFiles } from 'chokidar';
 import * as fs from 'fs';
-import Module from 'module';
 import * as path from 'path';
-import * as vm from 'vm';
 import { Worker } from 'worker_threads';
 import { SynthHelper } from './helper';
 import type { TypeCheckReply } from './type-check-worker';
-import { OutsideModules } from './watch-modules';
+import { OutsideModules, runBundle } from './watch-modules';
 
 export interface WatchOptions {
   /** The project's root folder. */
@@ -162,7 +160,7 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
     roundStarted = Date.now();
     let code: string;
     let map: string | undefined;
-    let roundRequire: (id: string) => unknown;
+    let roundRequire: NodeJS.Require;
     try {
       const result = await context.rebuild();
       rebuilt = Date.now();
@@ -185,8 +183,7 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
       const file = outfile.replace(/\.js$/, `-${++roundNumber}.js`);
       if (previousMap) fs.rmSync(previousMap, { force: true });
       if (map) fs.writeFileSync((previousMap = `${file}.map`), map);
-      const mod = { exports: {} };
-      new vm.Script(Module.wrap(code), { filename: file }).runInThisContext().call(mod.exports, mod.exports, roundRequire, mod, file, path.dirname(options.entry));
+      runBundle(code, file, roundRequire, path.dirname(options.entry));
     } catch (err) {
       log(`synth failed: ${err instanceof Error ? err.message : String(err)}`);
       log('the previous output folder was left as it was');
@@ -230,7 +227,7 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
         helpers = startHelpers(); // the gate or the picture changed, or a thread stopped: fresh helpers from the sources
       }
       await refreshSourcePaths(changed);
-      if (changed.some((f) => outside.isOutside(f))) outside.drop(changed);
+      outside.drop(changed);
       await round();
       const ts = changed.filter((f) => f.endsWith('.ts'));
       if (ts.length > 0) typeCheck.postMessage({ files: ts });
