@@ -50,13 +50,11 @@ export function checkObjectPractice(r: ManifestRecord, pod: PodTemplateRef | und
 }
 
 /**
- * Production practice over all objects: each object's own rules (`own`: checkObjectPractice, found already or found
- * here), then the rules that relate objects in a namespace: a readiness probe behind a Service, a NetworkPolicy and a
+ * Production practice over all objects: each object's own rules (`ownOf`: what checkObjectPractice found for it), then
+ * the rules that relate objects in a namespace: a readiness probe behind a Service, a NetworkPolicy and a
  * PodDisruptionBudget for the pods, spread, and Services that select pods.
  */
-export function checkPractice(records: readonly ManifestRecord[], pods: readonly PodTemplateRef[], options: PracticeOptions, own?: (record: ManifestRecord) => { object: readonly Finding[]; pod: readonly Finding[] }): Finding[] {
-  const podOf = own ? undefined : new Map(pods.map((p) => [p.record, p]));
-  const ownOf = own ?? ((r: ManifestRecord) => checkObjectPractice(r, podOf!.get(r)));
+export function checkPractice(records: readonly ManifestRecord[], pods: readonly PodTemplateRef[], options: PracticeOptions, ownOf: (record: ManifestRecord) => { object: readonly Finding[]; pod: readonly Finding[] }): Finding[] {
   const out: Finding[] = [];
   for (const r of records) out.push(...ownOf(r).object);
   const index = new PodIndex(pods);
