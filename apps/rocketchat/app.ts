@@ -132,11 +132,9 @@ function buildRocketChat(scope: Construct, env: Environment, props: RocketChatAp
     : new MongoReplicaSet(chart, 'rocketchat-mongodb', { users: [{ username: 'rocketchat', database: 'rocketchat' }] });
   chart.database = mongo;
   // An external database is backed up by whoever runs it.
+  const backup = mongo instanceof MongoReplicaSet ? new MongoBackup(chart, 'backup', { keepDays: env.pick({ local: 2, production: 14 }), ...props.backup, replicaSet: mongo }) : undefined;
   // While a restore replays a dump (mongorestore --drop), nothing may write: Rocket.Chat runs no pods until `restore` is removed.
-  const restoring = mongo instanceof MongoReplicaSet && props.backup?.restore !== undefined;
-  if (mongo instanceof MongoReplicaSet) {
-    new MongoBackup(chart, 'backup', { keepDays: env.pick({ local: 2, production: 14 }), ...props.backup, replicaSet: mongo });
-  }
+  const restoring = backup?.restoreJob !== undefined;
   const admin = (props.admin ?? SecretSource.fromEnvironment('ROCKETCHAT_ADMIN_SECRET')).bind(chart, {
     owner,
     defaultName: 'rocketchat-admin',
