@@ -71,7 +71,6 @@ const OPERATIONS = ['Read', 'Write', 'Describe', 'Create', 'Delete', 'Alter', 'D
 
 /** Removes the user's ACLs that the code does not declare (see the script's header). */
 const CONVERGE_ACLS = fs.readFileSync(path.join(__dirname, 'converge-acls.sh'), 'utf8');
-if (!CONVERGE_ACLS.includes(ADMIN_ARGS)) throw new Error('converge-acls.sh must call kafka-acls.sh with ADMIN_ARGS (kafka-admin-job.ts)');
 
 /** A user of a cluster: its name, its ACLs and where its password comes from. */
 export interface KafkaUserProps {

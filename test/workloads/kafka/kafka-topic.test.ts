@@ -9,6 +9,7 @@ import { Environment } from '../../../lib/building-blocks/environment';
 import { SecretSource } from '../../../lib/building-blocks/secrets';
 import { KafkaCluster } from '../../../lib/workloads/kafka/kafka-cluster';
 import { KafkaTopic, KafkaTopicProps, PartitionIncrease } from '../../../lib/workloads/kafka/kafka-topic';
+import { ADMIN_ARGS } from '../../../lib/workloads/kafka/kafka-admin-job';
 import { KafkaAcl, KafkaUser } from '../../../lib/workloads/kafka/kafka-user';
 import { find, findAll, findingsOf, synthChart, tempDir } from '../../helpers';
 
@@ -167,6 +168,11 @@ describe('KafkaUser', () => {
     expect(again.status).toBe(0);
     expect(again.calls).not.toContain('--remove');
     expect(bindings(again.acls)).toEqual(bindings(run.acls));
+  });
+
+  test('converge-acls.sh talks to the cluster as the other admin steps do', () => {
+    const script = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'lib', 'workloads', 'kafka', 'converge-acls.sh'), 'utf8');
+    expect(script).toContain(`/opt/kafka/bin/kafka-acls.sh ${ADMIN_ARGS} "$@"`);
   });
 
   test('a listing it cannot read fails the Job before any ACL is removed', () => {
