@@ -4,8 +4,8 @@
  *
  * `cdk8s import k8s@1.27.0` downloads the same file; we hand cdk8s-cli's own
  * importer the copy kept in this repository instead, so the output is what the
- * CLI would write, with no network, and with two rewrites (see
- * `linearUndefinedFilter` and `definedFieldsOnly`).
+ * CLI would write, with no network, and with three rewrites (see
+ * `linearUndefinedFilter`, `definedFieldsOnly` and `onKubeApiObject`).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -64,6 +64,18 @@ export function definedFieldsOnly(source: string): string {
   });
 }
 
+/** How cdk8s-cli imports the base of the classes it generates. */
+const BASE_IMPORT = "import { ApiObject, GroupVersionKind } from 'cdk8s';\n";
+
+/**
+ * The generated classes extend KubeApiObject (imports/kube-api-object.ts), cdk8s's ApiObject with a `toJson` that
+ * resolves in one walk; the rest of each class (its typed `toJson` after `super.toJson()`) is unchanged.
+ */
+export function onKubeApiObject(source: string): string {
+  if (!source.includes(BASE_IMPORT)) return source;
+  return source.replace(BASE_IMPORT, "import { GroupVersionKind } from 'cdk8s';\nimport { KubeApiObject } from './kube-api-object';\n").replace(/ extends ApiObject \{/g, ' extends KubeApiObject {');
+}
+
 async function main(outdir: string): Promise<void> {
   const importer = new ImportKubernetesApi({ apiVersion: K8S_VERSION });
   await importer.import({ outdir, targetLanguage: Language.TYPESCRIPT });
@@ -71,8 +83,10 @@ async function main(outdir: string): Promise<void> {
   const generated = fs.readFileSync(file, 'utf8');
   const linear = linearUndefinedFilter(generated);
   if (linear === generated) throw new Error('import-k8s: the generated code no longer has the undefined filter this script rewrites; check linearUndefinedFilter against the new cdk8s-cli');
-  const rewritten = definedFieldsOnly(linear);
-  if (rewritten.includes('// filter undefined values')) throw new Error('import-k8s: a generated toJson_* function has a shape definedFieldsOnly does not know; check it against the new cdk8s-cli');
+  const fieldsOnly = definedFieldsOnly(linear);
+  if (fieldsOnly.includes('// filter undefined values')) throw new Error('import-k8s: a generated toJson_* function has a shape definedFieldsOnly does not know; check it against the new cdk8s-cli');
+  const rewritten = onKubeApiObject(fieldsOnly);
+  if (/\bApiObject\b/.test(rewritten.replace(/KubeApiObject/g, ''))) throw new Error('import-k8s: the generated code uses ApiObject where onKubeApiObject does not expect it; check it against the new cdk8s-cli');
   fs.writeFileSync(file, rewritten);
   console.error(`${path.relative(root, file)} generated from schemas/kubernetes-${K8S_VERSION}.json`);
 }

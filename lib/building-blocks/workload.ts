@@ -17,7 +17,7 @@ export interface Connectable {
  * when there are 2+ replicas, and a NetworkPolicy of declared peers.
  */
 import { createHash } from 'crypto';
-import { ApiObject, JsonPatch, Lazy } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { ANNOTATION } from '../vocabulary/annotations';
@@ -323,11 +323,19 @@ export class Workload extends Construct {
       spec: podSpec,
     };
     const { resource, podSpecPath } = this.renderController(props, labels, selector, template, lifecycles);
-    const patches = lifecycles.flatMap((lifecycle, i) => (lifecycle ? [JsonPatch.add(`${podSpecPath}/containers/${i}/lifecycle`, lifecycle)] : []));
-    // After the typed rendering: the generated toJson keeps only fields of the 1.27 API, so addJsonPatch would lose `sleep`.
-    if (patches.length > 0) {
+    // After the typed rendering: the generated toJson keeps only fields of the 1.27 API, so it would lose `sleep`.
+    // Set in place (as a JSON patch `add` would, a copy at each rendering), without a patch's clone of every operation.
+    if (lifecycles.some((l) => l)) {
       const typed = resource.toJson.bind(resource);
-      resource.toJson = () => JsonPatch.apply(typed(), ...patches);
+      const podSpecKeys = podSpecPath.split('/').slice(1);
+      resource.toJson = () => {
+        const json = typed();
+        const containers = podSpecKeys.reduce((o, k) => o[k], json).containers;
+        lifecycles.forEach((lifecycle, i) => {
+          if (lifecycle) containers[i].lifecycle = JSON.parse(JSON.stringify(lifecycle));
+        });
+        return json;
+      };
     }
     if (this.replicas >= 2) {
       new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
