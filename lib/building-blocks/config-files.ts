@@ -4,7 +4,7 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { Check, checkProps } from './check-props';
+import { Check, checkProps, PropsSpec } from './check-props';
 import { checkDnsSubdomain } from './names';
 import { configKeyProblem, MAX_CONFIG_BYTES } from '../vocabulary/formats';
 import { ConfigSource } from './volumes';
@@ -21,6 +21,13 @@ export interface ConfigFilesProps {
   readonly data: Readonly<Record<string, string>>;
 }
 
+const CONFIG_FILES_PROPS: PropsSpec<ConfigFilesProps> = {
+  name: Check.required(Check.string),
+  namespace: Check.required(Check.string),
+  labels: Check.required(Check.stringRecord),
+  data: Check.required(Check.stringRecord),
+};
+
 /** Files a container reads, as a ConfigMap whose content hash rolls the pods that mount it. */
 export class ConfigFiles extends Construct implements ConfigSource {
   public readonly kind = 'ConfigMap' as const;
@@ -30,12 +37,7 @@ export class ConfigFiles extends Construct implements ConfigSource {
 
   public constructor(scope: Construct, id: string, props: ConfigFilesProps) {
     super(scope, id);
-    checkProps<ConfigFilesProps>(`config '${id}'`, props, {
-      name: Check.required(Check.string),
-      namespace: Check.required(Check.string),
-      labels: Check.required(Check.stringRecord),
-      data: Check.required(Check.stringRecord),
-    });
+    checkProps<ConfigFilesProps>(`config '${id}'`, props, CONFIG_FILES_PROPS);
     this.name = checkDnsSubdomain(`config '${id}'`, 'name', props.name);
     for (const key of Object.keys(props.data)) {
       const problem = configKeyProblem(key);

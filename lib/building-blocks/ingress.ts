@@ -6,7 +6,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { recommendedLabels } from './labels';
-import { Check, checkProps } from './check-props';
+import { Check, checkProps, PropsSpec } from './check-props';
 import { checkDnsSubdomain } from './names';
 import { ingressHostProblem, ingressPathProblem } from '../vocabulary/formats';
 import { NetworkPeers } from './network-policy';
@@ -33,6 +33,14 @@ export interface WebIngressProps {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
+const WEB_INGRESS_PROPS: PropsSpec<WebIngressProps> = {
+  host: Check.required(Check.string),
+  portName: Check.required(Check.string),
+  tlsSecretName: Check.string,
+  path: Check.string,
+  annotations: Check.stringRecord,
+};
+
 /** An Ingress routing a host (and path prefix) to a Service port, with TLS where the environment uses it. */
 export class WebIngress extends Construct {
   public readonly host: string;
@@ -40,13 +48,7 @@ export class WebIngress extends Construct {
 
   public constructor(scope: Construct, id: string, service: WorkloadService, props: WebIngressProps) {
     super(scope, id);
-    checkProps<WebIngressProps>(`ingress '${id}'`, props, {
-      host: Check.required(Check.string),
-      portName: Check.required(Check.string),
-      tlsSecretName: Check.string,
-      path: Check.string,
-      annotations: Check.stringRecord,
-    });
+    checkProps<WebIngressProps>(`ingress '${id}'`, props, WEB_INGRESS_PROPS);
     const env = service.workload.env;
     const hostProblem = ingressHostProblem(props.host);
     if (hostProblem) throw new Error(`ingress '${service.name}': host '${props.host}' ${hostProblem}; use a name like api.example.com`);

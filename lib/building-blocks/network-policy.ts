@@ -6,7 +6,7 @@
 import { Construct } from 'constructs';
 import { Lazy } from 'cdk8s';
 import * as k8s from '../../imports/k8s';
-import { Check, checkProps } from './check-props';
+import { Check, checkProps, PropsSpec } from './check-props';
 import { ANNOTATION } from '../vocabulary/annotations';
 import type { ClusterNetwork } from './environment';
 
@@ -97,6 +97,13 @@ export interface WorkloadNetworkPolicyProps {
   readonly podSelector: Readonly<Record<string, string>>;
 }
 
+const WORKLOAD_NETWORK_POLICY_PROPS: PropsSpec<WorkloadNetworkPolicyProps> = {
+  name: Check.required(Check.string),
+  namespace: Check.required(Check.string),
+  labels: Check.required(Check.stringRecord),
+  podSelector: Check.required(Check.stringRecord),
+};
+
 /** The allow rules of one workload, filled in as other constructs connect to it. */
 export class WorkloadNetworkPolicy extends Construct {
   private readonly ingress: Rule[] = [];
@@ -106,12 +113,7 @@ export class WorkloadNetworkPolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: WorkloadNetworkPolicyProps) {
     super(scope, id);
-    checkProps<WorkloadNetworkPolicyProps>(`network policy '${id}'`, props, {
-      name: Check.required(Check.string),
-      namespace: Check.required(Check.string),
-      labels: Check.required(Check.stringRecord),
-      podSelector: Check.required(Check.stringRecord),
-    });
+    checkProps<WorkloadNetworkPolicyProps>(`network policy '${id}'`, props, WORKLOAD_NETWORK_POLICY_PROPS);
     this.resource = new k8s.KubeNetworkPolicy(this, 'resource', {
       metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels } },
       spec: {

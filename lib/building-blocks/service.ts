@@ -5,7 +5,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { recommendedLabels } from './labels';
-import { Check, checkProps } from './check-props';
+import { Check, checkProps, PropsSpec } from './check-props';
 import { checkDns1035Label, checkPort } from './names';
 import { Workload } from './workload';
 
@@ -40,6 +40,13 @@ export function statefulPodHosts(statefulSet: string, headless: string, namespac
   return Array.from({ length: count }, (_, i) => `${statefulSet}-${i}.${headless}.${namespace}.svc.${clusterDomain}`);
 }
 
+const WORKLOAD_SERVICE_PROPS: PropsSpec<WorkloadServiceProps> = {
+  name: Check.required(Check.string),
+  ports: Check.required(Check.array(Check.object<ServicePort>({ name: Check.required(Check.string), port: Check.required(Check.port) }))),
+  headless: Check.boolean,
+  publishNotReadyAddresses: Check.boolean,
+};
+
 /** A Service that selects exactly the pods of one Workload, by its stable selector labels. */
 export class WorkloadService extends Construct {
   public readonly name: string;
@@ -47,12 +54,7 @@ export class WorkloadService extends Construct {
 
   public constructor(scope: Construct, id: string, public readonly workload: Workload, props: WorkloadServiceProps) {
     super(scope, id);
-    checkProps<WorkloadServiceProps>(`service '${id}'`, props, {
-      name: Check.required(Check.string),
-      ports: Check.required(Check.array(Check.object<ServicePort>({ name: Check.required(Check.string), port: Check.required(Check.port) }))),
-      headless: Check.boolean,
-      publishNotReadyAddresses: Check.boolean,
-    });
+    checkProps<WorkloadServiceProps>(`service '${id}'`, props, WORKLOAD_SERVICE_PROPS);
     this.name = checkDns1035Label(`service '${id}'`, 'name', props.name);
     this.ports = props.ports;
     for (const [i, p] of props.ports.entries()) {

@@ -23,7 +23,7 @@ import { SecretRef, SecretRequest, SecretSource } from '../building-blocks/secre
 import { ShutdownPolicy } from '../building-blocks/shutdown';
 import { Volume } from '../building-blocks/volumes';
 import { Workload, WorkloadKind } from '../building-blocks/workload';
-import { Check, checkProps } from '../building-blocks/check-props';
+import { Check, checkProps, PropsSpec } from '../building-blocks/check-props';
 import { Shapes } from '../building-blocks/prop-shapes';
 
 export const LOG_SHIPPER_HTTP_PORT = 2020;
@@ -173,18 +173,20 @@ export interface LogShipperProps {
   readonly priority?: number;
 }
 
+const LOG_SHIPPER_PROPS: PropsSpec<LogShipperProps> = {
+  image: Shapes.image,
+  backend: Check.instance(LogBackend, 'LogBackend.STDOUT, LogBackend.loki({...}) or LogBackend.elasticsearch({...})'),
+  resources: Shapes.resources,
+  priority: Check.integer(-2147483648, 1000000000),
+};
+
 /** fluent-bit on every Linux node, shipping every container's log with Kubernetes metadata. */
 export class LogShipper extends Construct {
   public readonly workload: Workload;
 
   public constructor(scope: Construct, id: string, props: LogShipperProps = {}) {
     super(scope, id);
-    checkProps<LogShipperProps>(`log shipper '${id}'`, props, {
-      image: Shapes.image,
-      backend: Check.instance(LogBackend, 'LogBackend.STDOUT, LogBackend.loki({...}) or LogBackend.elasticsearch({...})'),
-      resources: Shapes.resources,
-      priority: Check.integer(-2147483648, 1000000000),
-    });
+    checkProps<LogShipperProps>(`log shipper '${id}'`, props, LOG_SHIPPER_PROPS);
     const chart = AppChart.of(this);
     const backend = props.backend ?? LogBackend.STDOUT;
     const labels = chart.labelsFor('log-shipper');

@@ -19,7 +19,7 @@ import { resolveResources, ResourcePreset, Resources } from '../building-blocks/
 import { WorkloadService } from '../building-blocks/service';
 import { ShutdownPolicy } from '../building-blocks/shutdown';
 import { Connectable, Workload, WorkloadKind } from '../building-blocks/workload';
-import { Check, checkProps } from '../building-blocks/check-props';
+import { Check, checkProps, PropsSpec } from '../building-blocks/check-props';
 import { Shapes } from '../building-blocks/prop-shapes';
 
 export const MEMCACHED_PORT = 11211;
@@ -84,6 +84,18 @@ export interface MemcachedSettings extends MemoryBudget {
   readonly maxItemSize: string;
 }
 
+const MEMCACHED_CLUSTER_PROPS: PropsSpec<MemcachedClusterProps> = {
+  image: Shapes.image,
+  members: Check.integer(1, 100),
+  resources: Shapes.resources,
+  cacheSize: Check.quantity,
+  maxConnections: Check.integer(1),
+  maxItemSize: Check.quantity,
+  loadBalancedService: Check.boolean,
+  metrics: Check.boolean,
+  exporterImage: Shapes.image,
+};
+
 /** memcached members behind a headless Service, for clients that hash keys over them; sized to fit its limit when full. */
 export class MemcachedCluster extends Construct implements Connectable {
   public readonly workload: Workload;
@@ -94,17 +106,7 @@ export class MemcachedCluster extends Construct implements Connectable {
 
   public constructor(scope: Construct, id: string, props: MemcachedClusterProps = {}) {
     super(scope, id);
-    checkProps<MemcachedClusterProps>(`memcached '${id}'`, props, {
-      image: Shapes.image,
-      members: Check.integer(1, 100),
-      resources: Shapes.resources,
-      cacheSize: Check.quantity,
-      maxConnections: Check.integer(1),
-      maxItemSize: Check.quantity,
-      loadBalancedService: Check.boolean,
-      metrics: Check.boolean,
-      exporterImage: Shapes.image,
-    });
+    checkProps<MemcachedClusterProps>(`memcached '${id}'`, props, MEMCACHED_CLUSTER_PROPS);
     const chart = AppChart.of(this);
     const env = chart.env;
     const instance = id;

@@ -12,7 +12,7 @@ import { ShutdownPolicy } from '../building-blocks/shutdown';
 import { Volume } from '../building-blocks/volumes';
 import { addWarning } from '../building-blocks/warnings';
 import { CronOptions, JOB_OPTIONS, JobOptions, Workload, WorkloadKind } from '../building-blocks/workload';
-import { Check, checkProps } from '../building-blocks/check-props';
+import { Check, checkProps, PropsSpec } from '../building-blocks/check-props';
 import { CONTAINER, IDENTITY, Shapes } from '../building-blocks/prop-shapes';
 
 /** The settings of a ScheduledJob. */
@@ -41,6 +41,20 @@ export interface ScheduledJobProps {
   readonly suspend?: boolean;
 }
 
+const SCHEDULED_JOB_PROPS: PropsSpec<ScheduledJobProps> = {
+  identity: Check.required(Check.object(IDENTITY)),
+  schedule: Check.required(Check.nonEmptyString),
+  timeZone: Check.string,
+  containers: Check.required(Check.array(Check.object(CONTAINER))),
+  initContainers: Check.array(Check.object(CONTAINER)),
+  volumes: Check.array(Shapes.volume),
+  concurrencyPolicy: Check.oneOf(['Forbid', 'Replace', 'Allow']),
+  startingDeadlineSeconds: Check.integer(0),
+  job: Check.object(JOB_OPTIONS),
+  shutdown: Shapes.shutdown,
+  suspend: Check.boolean,
+};
+
 /** A CronJob that runs containers to completion on a schedule. */
 export class ScheduledJob extends Construct {
   public readonly workload: Workload;
@@ -48,19 +62,7 @@ export class ScheduledJob extends Construct {
 
   public constructor(scope: Construct, id: string, props: ScheduledJobProps) {
     super(scope, id);
-    checkProps<ScheduledJobProps>(`cron job '${id}'`, props, {
-      identity: Check.required(Check.object(IDENTITY)),
-      schedule: Check.required(Check.nonEmptyString),
-      timeZone: Check.string,
-      containers: Check.required(Check.array(Check.object(CONTAINER))),
-      initContainers: Check.array(Check.object(CONTAINER)),
-      volumes: Check.array(Shapes.volume),
-      concurrencyPolicy: Check.oneOf(['Forbid', 'Replace', 'Allow']),
-      startingDeadlineSeconds: Check.integer(0),
-      job: Check.object(JOB_OPTIONS),
-      shutdown: Shapes.shutdown,
-      suspend: Check.boolean,
-    });
+    checkProps<ScheduledJobProps>(`cron job '${id}'`, props, SCHEDULED_JOB_PROPS);
     const owner = `cron job '${props.identity.instance}'`;
     this.schedule = CronSchedule.of(owner, props.schedule, props.timeZone);
     const dst = this.schedule.daylightSavingWarning(owner);

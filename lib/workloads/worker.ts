@@ -4,7 +4,7 @@
  * finish the current message) and the probes the caller knows how to answer.
  */
 import { Construct } from 'constructs';
-import { Check, checkProps } from '../building-blocks/check-props';
+import { Check, checkProps, PropsSpec } from '../building-blocks/check-props';
 import { ConnectOptions } from '../building-blocks/connection';
 import { CONTAINER_PORT, PROBES, SERVICE_CONTAINER, Shapes } from '../building-blocks/prop-shapes';
 import { ContainerPort } from '../building-blocks/container';
@@ -26,19 +26,21 @@ export interface WorkerProps extends ServiceContainerProps {
   readonly ports?: readonly ContainerPort[];
 }
 
+const WORKER_PROPS: PropsSpec<WorkerProps> = {
+  ...SERVICE_CONTAINER,
+  probes: Check.required(Check.object(PROBES)),
+  shutdown: Shapes.shutdown,
+  initProcess: Shapes.initProcess,
+  ports: Check.array(Check.object(CONTAINER_PORT)),
+};
+
 /** A long-running process without a Service, run as a Deployment. */
 export class Worker extends Construct {
   public readonly workload: Workload;
 
   public constructor(scope: Construct, id: string, props: WorkerProps) {
     super(scope, id);
-    checkProps<WorkerProps>(`worker '${id}'`, props, {
-      ...SERVICE_CONTAINER,
-      probes: Check.required(Check.object(PROBES)),
-      shutdown: Shapes.shutdown,
-      initProcess: Shapes.initProcess,
-      ports: Check.array(Check.object(CONTAINER_PORT)),
-    });
+    checkProps<WorkerProps>(`worker '${id}'`, props, WORKER_PROPS);
     const built = buildServiceContainer(this, id, props);
     this.workload = new Workload(this, 'workload', {
       identity: { name: id, instance: id, component: 'worker' },

@@ -32,7 +32,7 @@ import { toMebibytes } from '../../vocabulary/quantity';
 import { ADMIN_USER, BROKER_USER, brokerReadyScript, controllerReadyScript, LOG4J2_YAML, SCRAM_LOGIN, SCRAM_MECHANISM, startScript } from './kafka-scripts';
 import { checkClusterId, developmentClusterId, heapMiB, jvmOptions, renderProperties, ReplicationSettings, RESERVED_SETTINGS, resolveReplication, ResolvedReplication } from './kafka-settings';
 import { KafkaTopology } from './kafka-topology';
-import { Check, checkProps } from '../../building-blocks/check-props';
+import { Check, checkProps, PropsSpec } from '../../building-blocks/check-props';
 import { Shapes } from '../../building-blocks/prop-shapes';
 
 export const KAFKA_PORTS = { client: 9092, controller: 9093, internal: 9094 } as const;
@@ -119,6 +119,23 @@ interface Pool {
   readonly headless: WorkloadService;
 }
 
+const KAFKA_CLUSTER_PROPS: PropsSpec<KafkaClusterProps> = {
+  image: Shapes.image,
+  topology: Check.instance(KafkaTopology, 'KafkaTopology.combined(n) or KafkaTopology.separate({ controllers, brokers })'),
+  clusterId: Check.nonEmptyString,
+  replication: Check.object<ReplicationSettings>({ defaultReplicationFactor: Check.integer(1), minInsyncReplicas: Check.integer(1), offsetsTopicReplicationFactor: Check.integer(1), transactionStateLogReplicationFactor: Check.integer(1) }),
+  defaultPartitions: Check.integer(1),
+  settings: Check.record(Check.either(Check.string, Check.number, Check.boolean)),
+  brokerResources: Shapes.resources,
+  controllerResources: Shapes.resources,
+  storageSize: Check.quantity,
+  controllerStorageSize: Check.quantity,
+  storageClassName: Check.nonEmptyString,
+  brokerNodeIdOffset: Check.integer(0),
+  credentials: Shapes.secretSource,
+  rackAware: Check.boolean,
+};
+
 /** A KRaft Kafka cluster (controllers and brokers as StatefulSets) with SCRAM users and network policies. */
 export class KafkaCluster extends Construct implements Connectable {
   public readonly clusterId: string;
@@ -144,22 +161,7 @@ export class KafkaCluster extends Construct implements Connectable {
 
   public constructor(scope: Construct, id: string, props: KafkaClusterProps = {}) {
     super(scope, id);
-    checkProps<KafkaClusterProps>(`kafka '${id}'`, props, {
-      image: Shapes.image,
-      topology: Check.instance(KafkaTopology, 'KafkaTopology.combined(n) or KafkaTopology.separate({ controllers, brokers })'),
-      clusterId: Check.nonEmptyString,
-      replication: Check.object<ReplicationSettings>({ defaultReplicationFactor: Check.integer(1), minInsyncReplicas: Check.integer(1), offsetsTopicReplicationFactor: Check.integer(1), transactionStateLogReplicationFactor: Check.integer(1) }),
-      defaultPartitions: Check.integer(1),
-      settings: Check.record(Check.either(Check.string, Check.number, Check.boolean)),
-      brokerResources: Shapes.resources,
-      controllerResources: Shapes.resources,
-      storageSize: Check.quantity,
-      controllerStorageSize: Check.quantity,
-      storageClassName: Check.nonEmptyString,
-      brokerNodeIdOffset: Check.integer(0),
-      credentials: Shapes.secretSource,
-      rackAware: Check.boolean,
-    });
+    checkProps<KafkaClusterProps>(`kafka '${id}'`, props, KAFKA_CLUSTER_PROPS);
     const chart = AppChart.of(this);
     const env = chart.env;
     this.instance = checkDnsLabel('kafka', 'name', id);

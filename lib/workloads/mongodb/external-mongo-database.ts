@@ -13,7 +13,7 @@ import { NetworkPeers } from '../../building-blocks/network-policy';
 import { SecretRef, SecretSource } from '../../building-blocks/secrets';
 import type { Connectable, Workload } from '../../building-blocks/workload';
 import { MONGODB_PORT } from './mongo-replica-set';
-import { Check, checkProps } from '../../building-blocks/check-props';
+import { Check, checkProps, PropsSpec } from '../../building-blocks/check-props';
 import { Shapes } from '../../building-blocks/prop-shapes';
 
 export const MONGODB_URI_KEY = 'mongodb-uri';
@@ -28,6 +28,12 @@ export interface ExternalMongoDatabaseProps {
   readonly port?: number;
 }
 
+const EXTERNAL_MONGO_DATABASE_PROPS: PropsSpec<ExternalMongoDatabaseProps> = {
+  secret: Check.required(Shapes.secretSource),
+  cidrs: Check.required(Check.stringArray),
+  port: Check.port,
+};
+
 /** A MongoDB database outside the cluster that workloads connect to through its connection-string Secret. */
 export class ExternalMongoDatabase extends Construct implements Connectable {
   public readonly secret: SecretRef;
@@ -36,11 +42,7 @@ export class ExternalMongoDatabase extends Construct implements Connectable {
 
   public constructor(scope: Construct, id: string, props: ExternalMongoDatabaseProps) {
     super(scope, id);
-    checkProps<ExternalMongoDatabaseProps>(`external mongodb '${id}'`, props, {
-      secret: Check.required(Shapes.secretSource),
-      cidrs: Check.required(Check.stringArray),
-      port: Check.port,
-    });
+    checkProps<ExternalMongoDatabaseProps>(`external mongodb '${id}'`, props, EXTERNAL_MONGO_DATABASE_PROPS);
     const chart = AppChart.of(this);
     const owner = `external mongodb '${id}'`;
     this.port = checkPort(owner, 'port', props.port ?? MONGODB_PORT);

@@ -32,7 +32,7 @@ import { WorkloadService } from '../../building-blocks/service';
 import { ShutdownPolicy } from '../../building-blocks/shutdown';
 import { Volume } from '../../building-blocks/volumes';
 import { Connectable, Workload, WorkloadKind } from '../../building-blocks/workload';
-import { Check, checkProps } from '../../building-blocks/check-props';
+import { Check, checkProps, PropsSpec } from '../../building-blocks/check-props';
 import { Shapes } from '../../building-blocks/prop-shapes';
 import { ContainerProps } from '../../building-blocks/container';
 import { ScheduledJob } from '../scheduled-job';
@@ -99,6 +99,20 @@ export interface MongoReplicaSetProps {
   readonly metrics?: boolean;
 }
 
+const MONGO_REPLICA_SET_PROPS: PropsSpec<MongoReplicaSetProps> = {
+  image: Shapes.image,
+  replicaSetName: Check.nonEmptyString,
+  members: Check.integer(1, 50),
+  retiringMembers: Check.integer(0, 49),
+  perCpuAllocatorCaches: Check.boolean,
+  metrics: Check.boolean,
+  users: Check.array(Check.object<DatabaseUser>({ username: Check.required(Check.nonEmptyString), database: Check.required(Check.nonEmptyString) })),
+  credentials: Shapes.secretSource,
+  resources: Shapes.resources,
+  storageSize: Check.quantity,
+  storageClassName: Check.nonEmptyString,
+};
+
 /** A MongoDB replica set run as a StatefulSet, with its credentials, users and network policies. */
 export class MongoReplicaSet extends Construct implements Connectable {
   public readonly workload: Workload;
@@ -114,19 +128,7 @@ export class MongoReplicaSet extends Construct implements Connectable {
 
   public constructor(scope: Construct, id: string, props: MongoReplicaSetProps = {}) {
     super(scope, id);
-    checkProps<MongoReplicaSetProps>(`mongodb '${id}'`, props, {
-      image: Shapes.image,
-      replicaSetName: Check.nonEmptyString,
-      members: Check.integer(1, 50),
-      retiringMembers: Check.integer(0, 49),
-      perCpuAllocatorCaches: Check.boolean,
-      metrics: Check.boolean,
-      users: Check.array(Check.object<DatabaseUser>({ username: Check.required(Check.nonEmptyString), database: Check.required(Check.nonEmptyString) })),
-      credentials: Shapes.secretSource,
-      resources: Shapes.resources,
-      storageSize: Check.quantity,
-      storageClassName: Check.nonEmptyString,
-    });
+    checkProps<MongoReplicaSetProps>(`mongodb '${id}'`, props, MONGO_REPLICA_SET_PROPS);
     const chart = AppChart.of(this);
     const env = chart.env;
     const instance = checkDnsLabel('mongodb', 'name', id);
