@@ -1,16 +1,15 @@
 /**
  * The second core's share of a synth (see ./helper.ts): started with the process, it loads Graphviz and the gate's
- * compiled validators while the main thread builds the construct tree; then it checks each object it is sent and
- * writes its YAML while the main thread resolves the rest, runs the rules that relate objects once all have arrived,
- * and draws the picture. It runs the same functions as the in-process synth, so the verdict and the bytes are the same.
+ * compiled validators while the main thread builds the construct tree; then it checks each object it is sent while
+ * the main thread resolves the rest, runs the rules that relate objects once all have arrived, and draws the picture.
+ * It runs the same functions as the in-process synth, so the verdict and the bytes are the same.
  */
 import { parentPort } from 'worker_threads';
 import { loadSvgRenderer } from '../graph/render';
 import type { ManifestRecord } from '../manifest/manifest';
-import { ObjectChecker, ObjectFindings, validateManifests, ValidationOptions, warmValidators } from '../validation';
+import { ObjectChecker, ObjectFindings, validateManifests, ValidationOptions, ValidationResult, warmValidators } from '../validation';
 import type { KubernetesVersion } from '../validation/schema';
-import type { CheckedOutput, HelperReply, HelperRequest } from './helper';
-import { renderFiles, toYaml } from './write';
+import type { HelperReply, HelperRequest } from './helper';
 
 /** The kinds nearly every synth has; their validators load before the records arrive. */
 const COMMON_KINDS = ['v1/Namespace', 'v1/ServiceAccount', 'networking.k8s.io/v1/NetworkPolicy', 'v1/ConfigMap', 'v1/Service', 'apps/v1/Deployment', 'apps/v1/StatefulSet', 'policy/v1/PodDisruptionBudget'];
@@ -22,33 +21,31 @@ svg.catch(() => undefined); // reported when a picture is asked for
 let configured: (config: { versions?: readonly KubernetesVersion[]; warm: Int32Array }) => void;
 const config = new Promise<{ versions?: readonly KubernetesVersion[]; warm: Int32Array }>((resolve) => (configured = resolve));
 
-/** The objects of the synth in progress, in the order sent, each checked and written as it arrived. */
+/** The objects of the synth in progress, in the order sent, each checked as it arrived. */
 interface Received {
   readonly record: ManifestRecord;
   readonly findings: ObjectFindings;
-  readonly yaml: string;
 }
 let synth: { options: ValidationOptions; checker: ObjectChecker; received: Received[]; error?: unknown } | undefined;
 
 function receive(records: readonly ManifestRecord[]): void {
   if (!synth || synth.error) return;
   try {
-    for (const record of records) synth.received.push({ record, findings: synth.checker.check(record), yaml: toYaml(record.manifest) });
+    for (const record of records) synth.received.push({ record, findings: synth.checker.check(record) });
   } catch (err) {
     synth.error = err; // reported at finish, which the main thread awaits
   }
 }
 
-function finish(order: readonly number[]): CheckedOutput {
+function finish(order: readonly number[]): ValidationResult {
   if (!synth) throw new Error('the synth helper was asked to finish a synth it was not given');
   if (synth.error) throw synth.error;
   const received = order.map((n) => synth!.received[n]);
   const byRecord = new Map(received.map((r) => [r.record, r]));
   const records = received.map((r) => r.record);
   const validation = validateManifests(records, synth.options, (r) => byRecord.get(r)!.findings);
-  const yaml = [...renderFiles(records, (r) => byRecord.get(r)!.yaml)];
   synth = undefined;
-  return { validation, yaml };
+  return validation;
 }
 
 port.on('message', async (request: HelperRequest) => {

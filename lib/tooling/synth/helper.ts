@@ -1,10 +1,11 @@
 /**
- * Validation, YAML and the picture off the synth's critical path: a worker thread on the second core
+ * Validation and the picture off the synth's critical path: a worker thread on the second core
  * (./helper-worker.ts) starts with the process (scripts/run.js) and loads Graphviz and the gate's validators while the
  * main thread loads and builds the constructs. Once it is warm, resolved objects are sent to it in batches as the main
- * thread resolves them; it checks each object and writes its YAML meanwhile, then runs the rules that relate objects
- * when all have arrived, while the main thread builds the graph; it also draws graph.svg. A small synth, done before a
- * cold helper could help, validates and writes YAML on the main thread. Only where the synth runs from the bundle of
+ * thread resolves them; it checks each object meanwhile, then runs the rules that relate objects when all have
+ * arrived, while the main thread builds the graph and writes the YAML (at 1,000 services the two shares take about
+ * as long; with the YAML on the helper too, the main thread waited ~0.2 s for it); it also draws graph.svg. A small
+ * synth, done before a cold helper could help, validates on the main thread. Only where the synth runs from the bundle of
  * scripts/run.js (`npm run synth`), which starts the worker's own bundle; anywhere else (tsx, jest)
  * `SynthHelper.start()` returns undefined and the synth runs in process. SHIPSHAPE_PARALLEL=off turns it off;
  * SHIPSHAPE_PARALLEL=always hands every synth to the helper, cold or not (the tests use it).
@@ -25,12 +26,6 @@ export type HelperRequest =
   | { readonly id: number; readonly type: 'finish'; readonly order: readonly number[] }
   | { readonly id: number; readonly type: 'svg'; readonly dot: string };
 export type HelperReply = { readonly id: number; readonly value?: any; readonly error?: string };
-
-/** The gate's verdict and the YAML files (name and text, in output order) of a synth handed to the helper. */
-export interface CheckedOutput {
-  readonly validation: ValidationResult;
-  readonly yaml: readonly (readonly [string, string])[];
-}
 
 /** Set by scripts/run.js: the runner of a .ts entry from its cached bundle, which starts the helper's thread. */
 const RUNNER = Symbol.for('shipshape.runner');
@@ -99,8 +94,8 @@ export class SynthHelper {
     this.post({ type: 'objects', records });
   }
 
-  /** The verdict and YAML of the objects sent since `begin`, in output order (`order`: their numbers). */
-  public finish(order: readonly number[]): Promise<CheckedOutput> {
+  /** The gate's verdict on the objects sent since `begin`, in output order (`order`: their numbers). */
+  public finish(order: readonly number[]): Promise<ValidationResult> {
     return this.ask({ id: this.next++, type: 'finish', order });
   }
 
@@ -129,7 +124,7 @@ export class SynthHelper {
 }
 
 /**
- * `synthesize`, with the gate, the YAML and the picture on the helper thread when it is warm (or
+ * `synthesize`, with the gate and the picture on the helper thread when it is warm (or
  * SHIPSHAPE_PARALLEL=always): the same stages, verdict and bytes, and nothing is written unless the gate passed.
  */
 export async function synthesizeWithHelper(options: SynthOptions, helper: SynthHelper): Promise<SynthResult> {
@@ -159,18 +154,9 @@ export async function synthesizeWithHelper(options: SynthOptions, helper: SynthH
   const draw = graph.nodes.length <= MAX_DRAWN_NODES;
   const picture = draw ? keptPicture(dot, (d) => helper.renderSvg(d)) : undefined;
   if (picture instanceof Promise) picture.catch(() => undefined); // awaited below
-  let yaml: Map<string, string>;
-  let validation: ValidationResult;
-  if (checked) {
-    const output = await clock.timeAsync('waiting for the gate and YAML', () => checked);
-    validation = output.validation;
-    rejectFindings(validation);
-    yaml = new Map(output.yaml);
-  } else {
-    validation = clock.time('validation', () => validateManifests(records, gateOptions));
-    rejectFindings(validation);
-    yaml = clock.time('yaml', () => renderFiles(records));
-  }
+  const yaml = clock.time('yaml', () => renderFiles(records));
+  const validation = checked ? await clock.timeAsync('waiting for the gate', () => checked) : clock.time('validation', () => validateManifests(records, gateOptions));
+  rejectFindings(validation);
   const files = withIndexAndGraph(yaml, dot);
   if (typeof picture === 'string') files.set('graph.svg', picture);
   else if (picture) files.set('graph.svg', await clock.timeAsync('waiting for the picture', () => picture));

@@ -27,11 +27,11 @@ describe('the fast synth path', () => {
 
   const stagesOf = (r: { stderr: string }) => Object.keys(JSON.parse(/stages: (\{.*\})/.exec(r.stderr)![1]));
 
-  test.each(['local', 'production'])('handed to the helper, the gate and the YAML give the same dist/ as in process, byte for byte (env %s)', (env) => {
+  test.each(['local', 'production'])('with the gate handed to the helper, the synth gives the same dist/ as in process, byte for byte (env %s)', (env) => {
     // A picture cache of this test's own: the first helped synth draws on the helper, the second reads what it kept.
     const pictures = { SHIPSHAPE_SVG_CACHE: out(`pictures-${env}`) };
     const helped = node(['scripts/run.js', 'main.ts', '-q', '--env', env, '--outdir', out(`helped-${env}`)], { SHIPSHAPE_STAGES: '1', SHIPSHAPE_PARALLEL: 'always', ...pictures });
-    expect(stagesOf(helped)).toEqual(['start-up', 'construct tree', 'token resolution', 'graph', 'waiting for the gate and YAML', 'waiting for the picture', 'write']);
+    expect(stagesOf(helped)).toEqual(['start-up', 'construct tree', 'token resolution', 'graph', 'yaml', 'waiting for the gate', 'waiting for the picture', 'write']);
     const alone = node(['scripts/run.js', 'main.ts', '-q', '--env', env, '--outdir', out(`alone-${env}`)], { SHIPSHAPE_STAGES: '1', SHIPSHAPE_PARALLEL: 'off', SHIPSHAPE_SVG_CACHE: 'off' });
     expect(stagesOf(alone)).toEqual(['start-up', 'construct tree', 'token resolution', 'validation', 'yaml', 'graph', 'picture', 'write']);
     expect(readTree(out(`helped-${env}`))).toEqual(readTree(out(`alone-${env}`)));
@@ -40,13 +40,13 @@ describe('the fast synth path', () => {
     expect(readTree(out(`kept-${env}`))).toEqual(readTree(out(`alone-${env}`)));
   });
 
-  test('by default, a helper still cold when the objects are resolved is passed over: the gate and YAML run on the main thread', () => {
+  test('by default, a helper still cold when the objects are resolved is passed over: the gate runs on the main thread', () => {
     const r = node(['scripts/run.js', 'main.ts', '-q', '--only', 'memcached', '--outdir', out('stages')], { SHIPSHAPE_STAGES: '1' });
     // Which one depends on the machine's speed; the picture is drawn on the helper, or read from the picture cache.
     const stages = stagesOf(r).filter((s) => s !== 'waiting for the picture');
     expect([
-      ['start-up', 'construct tree', 'token resolution', 'graph', 'validation', 'yaml', 'write'],
-      ['start-up', 'construct tree', 'token resolution', 'graph', 'waiting for the gate and YAML', 'write'],
+      ['start-up', 'construct tree', 'token resolution', 'graph', 'yaml', 'validation', 'write'],
+      ['start-up', 'construct tree', 'token resolution', 'graph', 'yaml', 'waiting for the gate', 'write'],
     ]).toContainEqual(stages);
   });
 
