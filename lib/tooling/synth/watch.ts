@@ -202,6 +202,8 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
 
   let running: Promise<unknown> | undefined;
   let pending = new Set<string>();
+  /** Each file's stamp when a round last read it. */
+  const readAt = new Map<string, string>();
   let timer: NodeJS.Timeout | undefined;
   const schedule = (file: string) => {
     if (!SOURCE.test(file)) return;
@@ -219,6 +221,7 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
     // chokidar reports the first write of a file and drops the next ones for 50 ms: a file written again while this
     // round read it is synthesised once more, so the last save always reaches dist/.
     const stamps = new Map(changed.map((f) => [f, stamp(f)]));
+    for (const [file, s] of stamps) readAt.set(file, s);
     running = (async () => {
       log(`changed: ${changed.map((f) => path.relative(options.root, f)).join(', ')}`);
       const helperInputs = new Set((runner.inputsOf(helperEntry) ?? []).map((f) => path.resolve(options.root, f)));
@@ -236,6 +239,11 @@ export async function watchSynth(options: WatchOptions): Promise<{ close(): Prom
     running = undefined;
     for (const [file, before] of stamps) if (stamp(file) !== before) pending.add(file);
     if (pending.size > 0) void drain();
+    // After reporting a change, chokidar drops the file's next change events for 50 ms (its _throttle): a save in that
+    // window, after a round shorter than it (a syntax error fails fast), would never reach dist/. Look once it is over.
+    setTimeout(() => {
+      for (const file of stamps.keys()) if (stamp(file) !== readAt.get(file)) schedule(file);
+    }, 60).unref();
   };
 
   // chokidar, not fs.watch(dir, { recursive: true }): on Linux, Node 20's recursive watch reports nothing when a file
