@@ -2,10 +2,10 @@
  * Validation and the picture off the synth's critical path: a worker thread on the second core
  * (./helper-worker.ts) starts with the process (scripts/run.js) and loads Graphviz and the gate's validators while the
  * main thread loads and builds the constructs. Once it is warm, resolved objects are sent to it in batches as the main
- * thread resolves them; it checks each object meanwhile, then runs the rules that relate objects when all have
- * arrived, while the main thread builds the graph and writes the YAML (at 1,000 services the two shares take about
- * as long; with the YAML on the helper too, the main thread waited ~0.2 s for it); it also draws graph.svg. A small
- * synth, done before a cold helper could help, validates on the main thread. Only where the synth runs from the bundle of
+ * thread resolves them; it checks each object (and writes its YAML) meanwhile, then runs the rules that relate objects when all have
+ * arrived, while the main thread builds the graph; both write YAML, each taking objects the other has not
+ * (./yaml-claims.ts); the helper also draws graph.svg. A small synth, done before a cold helper could help, validates
+ * and writes YAML on the main thread. Only where the synth runs from the bundle of
  * scripts/run.js (`npm run synth`), which starts the worker's own bundle; anywhere else (tsx, jest)
  * `SynthHelper.start()` returns undefined and the synth runs in process. SHIPSHAPE_PARALLEL=off turns it off;
  * SHIPSHAPE_PARALLEL=always hands every synth to the helper, cold or not (the tests use it).
@@ -18,14 +18,21 @@ import { StageClock } from './stages';
 import { buildRecords, checkOutdir, MAX_DRAWN_NODES, rejectFindings, renderGraph, SynthOptions, SynthResult, withIndexAndGraph } from './synthesize';
 import { renderFiles, writeAtomically } from './write';
 import { keptPicture } from '../graph/svg-cache';
+import { ClaimedBatch, newClaims, newProgress, sentAll, sentBatch, takeFromTheEnd } from './yaml-claims';
 
 export type HelperRequest =
   | { readonly type: 'configure'; readonly versions?: readonly KubernetesVersion[]; readonly warm: Int32Array }
-  | { readonly type: 'begin'; readonly options: ValidationOptions }
-  | { readonly type: 'objects'; readonly records: readonly ManifestRecord[] }
+  | { readonly type: 'begin'; readonly options: ValidationOptions; readonly progress: Int32Array }
+  | { readonly type: 'objects'; readonly records: readonly ManifestRecord[]; readonly claims: Int32Array }
   | { readonly id: number; readonly type: 'finish'; readonly order: readonly number[] }
   | { readonly id: number; readonly type: 'svg'; readonly dot: string };
 export type HelperReply = { readonly id: number; readonly value?: any; readonly error?: string };
+
+/** The gate's verdict, and the YAML the helper wrote (by the objects' numbers in the order sent; see ./yaml-claims.ts). */
+export interface CheckedOutput {
+  readonly validation: ValidationResult;
+  readonly yaml: ReadonlyMap<number, string>;
+}
 
 /** Set by scripts/run.js: the runner of a .ts entry from its cached bundle, which starts the helper's thread. */
 const RUNNER = Symbol.for('shipshape.runner');
@@ -85,17 +92,18 @@ export class SynthHelper {
     worker.unref();
   }
 
-  /** Starts a synth's objects: each `add` sends resolved objects, numbered in the order sent. */
-  public begin(options: ValidationOptions): void {
-    this.post({ type: 'begin', options });
+  /** Starts a synth's objects: each `add` sends resolved objects, numbered in the order sent (see ./yaml-claims.ts). */
+  public begin(options: ValidationOptions, progress: Int32Array): void {
+    this.post({ type: 'begin', options, progress });
   }
 
-  public add(records: readonly ManifestRecord[]): void {
-    this.post({ type: 'objects', records });
+  /** Sends objects to check; the helper writes the YAML of those whose `claims` it takes. */
+  public add(records: readonly ManifestRecord[], claims: Int32Array): void {
+    this.post({ type: 'objects', records, claims });
   }
 
-  /** The gate's verdict on the objects sent since `begin`, in output order (`order`: their numbers). */
-  public finish(order: readonly number[]): Promise<ValidationResult> {
+  /** The verdict on the objects sent since `begin`, in output order (`order`: their numbers), and the YAML it wrote. */
+  public finish(order: readonly number[]): Promise<CheckedOutput> {
     return this.ask({ id: this.next++, type: 'finish', order });
   }
 
@@ -124,7 +132,7 @@ export class SynthHelper {
 }
 
 /**
- * `synthesize`, with the gate and the picture on the helper thread when it is warm (or
+ * `synthesize`, with the gate, part of the YAML and the picture on the helper thread when it is warm (or
  * SHIPSHAPE_PARALLEL=always): the same stages, verdict and bytes, and nothing is written unless the gate passed.
  */
 export async function synthesizeWithHelper(options: SynthOptions, helper: SynthHelper): Promise<SynthResult> {
@@ -132,10 +140,12 @@ export async function synthesizeWithHelper(options: SynthOptions, helper: SynthH
   checkOutdir(options.outdir);
   const gateOptions: ValidationOptions = { requireSpread: options.env.highAvailability, minKubernetesVersion: options.env.config.minKubernetesVersion };
   const numbers = new Map<ManifestRecord, number>();
+  const batches: ClaimedBatch[] = [];
+  const progress = newProgress();
   let held: ManifestRecord[] | undefined = []; // resolved while the helper was cold; undefined once handed over
   const handOver = (batch: readonly ManifestRecord[]) => {
     if (held && (helper.warm || process.env.SHIPSHAPE_PARALLEL === 'always')) {
-      helper.begin(gateOptions);
+      helper.begin(gateOptions, progress);
       send(held);
       held = undefined;
     }
@@ -144,19 +154,34 @@ export async function synthesizeWithHelper(options: SynthOptions, helper: SynthH
   };
   const send = (batch: readonly ManifestRecord[]) => {
     for (const r of batch) numbers.set(r, numbers.size);
-    if (batch.length > 0) helper.add(batch);
+    if (batch.length === 0) return;
+    const claims = newClaims(batch.length);
+    batches.push({ records: batch, claims });
+    sentBatch(progress);
+    helper.add(batch, claims);
   };
   const { records, warnings } = buildRecords(options, clock, handOver);
   handOver([]); // the helper may have become warm since the last batch
+  sentAll(progress);
   const checked = held ? undefined : helper.finish(records.map((r) => numbers.get(r)!));
   checked?.catch(() => undefined); // awaited below
   const { graph, dot } = renderGraph(options, records, clock);
   const draw = graph.nodes.length <= MAX_DRAWN_NODES;
   const picture = draw ? keptPicture(dot, (d) => helper.renderSvg(d)) : undefined;
   if (picture instanceof Promise) picture.catch(() => undefined); // awaited below
-  const yaml = clock.time('yaml', () => renderFiles(records));
-  const validation = checked ? await clock.timeAsync('waiting for the gate', () => checked) : clock.time('validation', () => validateManifests(records, gateOptions));
-  rejectFindings(validation);
+  let yaml: Map<string, string>;
+  let validation: ValidationResult;
+  if (checked) {
+    const taken = clock.time('yaml', () => takeFromTheEnd(batches));
+    const output = await clock.timeAsync('waiting for the gate', () => checked);
+    validation = output.validation;
+    rejectFindings(validation);
+    yaml = clock.time('yaml', () => renderFiles(records, (r) => taken.get(r) ?? output.yaml.get(numbers.get(r)!)!));
+  } else {
+    validation = clock.time('validation', () => validateManifests(records, gateOptions));
+    rejectFindings(validation);
+    yaml = clock.time('yaml', () => renderFiles(records));
+  }
   const files = withIndexAndGraph(yaml, dot);
   if (typeof picture === 'string') files.set('graph.svg', picture);
   else if (picture) files.set('graph.svg', await clock.timeAsync('waiting for the picture', () => picture));

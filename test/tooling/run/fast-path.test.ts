@@ -45,7 +45,7 @@ describe('the fast synth path', () => {
     // Which one depends on the machine's speed; the picture is drawn on the helper, or read from the picture cache.
     const stages = stagesOf(r).filter((s) => s !== 'waiting for the picture');
     expect([
-      ['start-up', 'construct tree', 'token resolution', 'graph', 'yaml', 'validation', 'write'],
+      ['start-up', 'construct tree', 'token resolution', 'graph', 'validation', 'yaml', 'write'],
       ['start-up', 'construct tree', 'token resolution', 'graph', 'yaml', 'waiting for the gate', 'write'],
     ]).toContainEqual(stages);
   });
