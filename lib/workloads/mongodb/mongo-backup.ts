@@ -6,7 +6,8 @@
  * there is one, as the `backup` user (role backup; the password goes through a
  * config file, never the command line), writes under a temporary name that a
  * failure removes and renames when done, so a half-written dump never counts.
- * upload.sh copies the new dump with curl's SigV4 signing. restore.sh replays
+ * upload.sh copies the new dump with the AWS CLI (in parts above 8 MiB, so no 5 GB limit); a retry of the Job after a
+ * failed copy does not dump again (backup.sh remembers which Job wrote the newest dump). restore.sh replays
  * one dump with `mongorestore --oplogReplay --drop` (see the app README).
  */
 import { Construct } from 'constructs';
@@ -30,8 +31,11 @@ import { Workload, WorkloadKind } from '../../building-blocks/workload';
 import { BACKUP_USER, MongoReplicaSet, ROOT_PASSWORD_KEY } from './mongo-replica-set';
 
 const SCRIPTS = Object.fromEntries(['backup.sh', 'upload.sh', 'restore.sh'].map((f) => [f, fs.readFileSync(path.join(__dirname, f), 'utf8')]));
-/** curl 7.75+ signs S3 requests itself (--aws-sigv4); the image is already in the catalogue. */
-const UPLOAD_IMAGE = ContainerImage.of('curlimages/curl:8.11.1', { uid: 100, gid: 101 });
+/**
+ * The AWS CLI's own image (aws/aws-cli docker/Dockerfile: Amazon Linux 2, sh and coreutils, entrypoint aws, amd64 and
+ * arm64). It runs as root by default; it needs no user of its own, only a writable HOME (/tmp).
+ */
+const UPLOAD_IMAGE = ContainerImage.of('amazon/aws-cli:2.37.5', { uid: 65532, gid: 65532, hasSleep: true });
 export const S3_ACCESS_KEY_ID = 's3-access-key-id';
 export const S3_SECRET_ACCESS_KEY = 's3-secret-access-key';
 
@@ -139,6 +143,7 @@ export class MongoBackup extends Construct {
         MONGODB_BACKUP_PASSWORD: EnvValue.fromSecret(rs.credentials, `mongodb-password-${BACKUP_USER.username}`),
         BACKUP_PREFIX: EnvValue.value(prefix),
         KEEP_MINUTES: EnvValue.value(keepDays * 24 * 60),
+        JOB_NAME: EnvValue.fromField("metadata.labels['job-name']"),
         HOME: EnvValue.value('/tmp'),
       },
       resources: ResourcePreset.SMALL.with({ memoryLimit: '512Mi' }),
@@ -216,10 +221,17 @@ export class MongoBackup extends Construct {
       env: {
         S3_ENDPOINT: EnvValue.value(offsite.endpoint),
         S3_BUCKET: EnvValue.value(offsite.bucket),
-        S3_REGION: EnvValue.value(offsite.region ?? 'us-east-1'),
         S3_PREFIX: EnvValue.value(offsite.prefix ?? ''),
-        S3_ACCESS_KEY_ID: EnvValue.fromSecret(credentials, S3_ACCESS_KEY_ID),
-        S3_SECRET_ACCESS_KEY: EnvValue.fromSecret(credentials, S3_SECRET_ACCESS_KEY),
+        AWS_DEFAULT_REGION: EnvValue.value(offsite.region ?? 'us-east-1'),
+        AWS_ACCESS_KEY_ID: EnvValue.fromSecret(credentials, S3_ACCESS_KEY_ID),
+        AWS_SECRET_ACCESS_KEY: EnvValue.fromSecret(credentials, S3_SECRET_ACCESS_KEY),
+        // aws-cli 2.23 sends CRC checksum headers by default, which some S3-compatible stores refuse (aws/aws-cli#9214);
+        // with when_required, `s3 cp` sends none unless the operation needs one (aws/aws-cli#9238).
+        AWS_REQUEST_CHECKSUM_CALCULATION: EnvValue.value('when_required'),
+        AWS_RESPONSE_CHECKSUM_VALIDATION: EnvValue.value('when_required'),
+        // Keys come from the Secret only: no lookup of the node's instance metadata for others.
+        AWS_EC2_METADATA_DISABLED: EnvValue.value('true'),
+        HOME: EnvValue.value('/tmp'),
       },
       resources: ResourcePreset.SMALL,
       mounts: [{ volume: 'backup', path: '/backup' }, { volume: 'scripts', path: '/scripts' }],

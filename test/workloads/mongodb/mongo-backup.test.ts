@@ -1,5 +1,5 @@
 /**
- * The backup, upload and restore scripts as synthesised, run with stub mongodump, curl and mongorestore (as the Kafka
+ * The backup, upload and restore scripts as synthesised, run with stub mongodump, aws and mongorestore (as the Kafka
  * tests stub their binaries), and the objects around them.
  */
 import { spawnSync } from 'child_process';
@@ -89,27 +89,52 @@ describe('MongoBackup', () => {
     const offsite = { endpoint: 'https://s3.eu-central-1.amazonaws.com', bucket: 'chat-backups', region: 'eu-central-1', prefix: 'rocketchat/', credentials: SecretSource.existing('backup-s3') };
     const prod = synth({ offsite }, Environment.PRODUCTION);
 
-    test('upload.sh signs for the region and puts the newest dump under the prefix', () => {
+    test('upload.sh copies the newest dump under the prefix with aws s3 cp (in parts when large), path-style, keys from the environment only', () => {
       const bin = tempDir('upload-bin');
       const backup = tempDir('upload-dir');
       fs.writeFileSync(path.join(backup, 'latest'), 'rs0-20261122T020000Z.archive.gz\n');
       fs.writeFileSync(path.join(backup, 'rs0-20261122T020000Z.archive.gz'), 'dump');
-      fs.writeFileSync(path.join(bin, 'curl'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${bin}/args\nprev=""; for a in "$@"; do [ "$prev" = "--config" ] && cp "$a" ${bin}/config; prev="$a"; done\n`, { mode: 0o755 });
+      // The stub records its arguments, the config file it is pointed at, and whether the keys reached it.
+      fs.writeFileSync(path.join(bin, 'aws'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${bin}/args\ncp "$AWS_CONFIG_FILE" ${bin}/config\necho "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" > ${bin}/keys\n`, { mode: 0o755 });
       const text = script('upload.sh').replaceAll('/tmp/', `${bin}/`);
-      const r = spawnSync('sh', ['-c', text], { env: { PATH: `${bin}:${process.env.PATH}`, BACKUP_DIR: backup, S3_ENDPOINT: 'https://s3.eu-central-1.amazonaws.com/', S3_BUCKET: 'chat-backups', S3_REGION: 'eu-central-1', S3_PREFIX: 'rocketchat/', S3_ACCESS_KEY_ID: 'AKID', S3_SECRET_ACCESS_KEY: 'SECRET' }, encoding: 'utf8' });
+      const env = { PATH: `${bin}:${process.env.PATH}`, BACKUP_DIR: backup, S3_ENDPOINT: 'https://s3.eu-central-1.amazonaws.com/', S3_BUCKET: 'chat-backups', S3_PREFIX: 'rocketchat/', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'SECRET' };
+      const r = spawnSync('sh', ['-c', text], { env, encoding: 'utf8' });
       expect(r.status).toBe(0);
       const args = fs.readFileSync(path.join(bin, 'args'), 'utf8').trim().split('\n');
-      expect(args).toEqual(expect.arrayContaining(['--fail', '--aws-sigv4', 'aws:amz:eu-central-1:s3', '--upload-file', `${backup}/rs0-20261122T020000Z.archive.gz`]));
-      expect(args[args.length - 1]).toBe('https://s3.eu-central-1.amazonaws.com/chat-backups/rocketchat/rs0-20261122T020000Z.archive.gz');
-      expect(args.join(' ')).not.toMatch(/AKID|SECRET/);
-      expect(fs.readFileSync(path.join(bin, 'config'), 'utf8')).toBe('user = "AKID:SECRET"\n');
+      expect(args).toEqual(['s3', 'cp', '--only-show-errors', '--no-progress', '--endpoint-url', 'https://s3.eu-central-1.amazonaws.com/', `${backup}/rs0-20261122T020000Z.archive.gz`, 's3://chat-backups/rocketchat/rs0-20261122T020000Z.archive.gz']);
+      expect(fs.readFileSync(path.join(bin, 'keys'), 'utf8')).toBe('AKID:SECRET\n');
+      expect(fs.readFileSync(path.join(bin, 'config'), 'utf8')).toBe('[default]\ns3 =\n  addressing_style = path\n');
+      // aws fails (S3 unreachable): so does the upload, and so the Job.
+      fs.writeFileSync(path.join(bin, 'aws'), '#!/bin/sh\nexit 254\n', { mode: 0o755 });
+      expect(spawnSync('sh', ['-c', text], { env, encoding: 'utf8' }).status).toBe(254);
+    });
+
+    test('a retry of the same Job (the copy failed) does not dump again; the next Job does', () => {
+      const earlier = (dir: string) => {
+        fs.writeFileSync(path.join(dir, 'rs0-20261122T020000Z.archive.gz'), 'dump');
+        fs.writeFileSync(path.join(dir, 'latest'), 'rs0-20261122T020000Z.archive.gz\n');
+        fs.writeFileSync(path.join(dir, 'latest.job'), 'db-backup-29400000\n');
+      };
+      const retry = run('backup.sh', 'bash', dumpEnv({ JOB_NAME: 'db-backup-29400000' }), { mongodump: 0 }, earlier);
+      expect(retry.status).toBe(0);
+      expect(retry.args('mongodump')).toBeUndefined();
+      expect(retry.stdout).toContain('this Job (db-backup-29400000) wrote');
+      expect(fs.readdirSync(retry.backup).filter((f) => f.endsWith('.archive.gz'))).toEqual(['rs0-20261122T020000Z.archive.gz']);
+      const next = run('backup.sh', 'bash', dumpEnv({ JOB_NAME: 'db-backup-29401440' }), { mongodump: 0 }, earlier);
+      expect(next.status).toBe(0);
+      expect(next.args('mongodump')).toBeDefined();
+      expect(fs.readFileSync(path.join(next.backup, 'latest.job'), 'utf8')).toBe('db-backup-29401440\n');
+      expect(fs.readFileSync(path.join(next.backup, 'latest'), 'utf8')).not.toBe('rs0-20261122T020000Z.archive.gz\n');
     });
 
     test('rendered: the dump is an init container, the upload the main one, egress to the internet on 443 only', () => {
       const pod = find(prod, 'CronJob', 'db-backup').spec.jobTemplate.spec.template.spec;
       expect(pod.initContainers.map((c: any) => c.name)).toEqual(['mongodump']);
-      expect(pod.containers.map((c: any) => [c.name, c.image, c.command])).toEqual([['upload', 'curlimages/curl:8.11.1', ['sh', '/scripts/upload.sh']]]);
-      expect(pod.containers[0].env.find((e: any) => e.name === 'S3_SECRET_ACCESS_KEY').valueFrom.secretKeyRef).toEqual({ name: 'backup-s3', key: 's3-secret-access-key' });
+      expect(pod.containers.map((c: any) => [c.name, c.image, c.command])).toEqual([['upload', 'amazon/aws-cli:2.37.5', ['sh', '/scripts/upload.sh']]]);
+      const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+      expect(env).toMatchObject({ AWS_DEFAULT_REGION: 'eu-central-1', AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required', HOME: '/tmp' });
+      expect(env.AWS_SECRET_ACCESS_KEY.secretKeyRef).toEqual({ name: 'backup-s3', key: 's3-secret-access-key' });
+      expect(pod.initContainers[0].env.find((e: any) => e.name === 'JOB_NAME').valueFrom).toEqual({ fieldRef: { fieldPath: "metadata.labels['job-name']" } });
       const egress = find(prod, 'NetworkPolicy', 'db-backup').spec.egress.filter((r: any) => r.to.some((t: any) => t.ipBlock));
       expect(egress).toEqual([{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...Environment.PRODUCTION.config.clusterCidrs] } }], ports: [{ port: 443, protocol: 'TCP' }] }]);
       expect(findingsOf(prod, Environment.PRODUCTION)).toEqual([]);
