@@ -24,7 +24,8 @@ export async function watchLatency(root: string, work: string, runs: number, env
   let output = '';
   const watcher: ChildProcess = spawn(process.execPath, ['scripts/run.js', 'main.ts', '--watch', '-q', '--outdir', dist], {
     cwd: project,
-    env: { ...env, SHIPSHAPE_RUN_CACHE: path.join(work, 'run-cache') },
+    // A picture cache of its own: each save changes the picture, which a cache kept from an earlier bench would hold.
+    env: { ...env, SHIPSHAPE_RUN_CACHE: path.join(work, 'run-cache'), SHIPSHAPE_SVG_CACHE: path.join(work, 'svg-cache') },
   });
   watcher.stdout!.on('data', (d) => (output += d));
   watcher.stderr!.on('data', (d) => (output += d));
