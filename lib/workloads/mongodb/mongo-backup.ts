@@ -33,7 +33,8 @@ import { BACKUP_USER, MongoReplicaSet, ROOT_PASSWORD_KEY } from './mongo-replica
 const SCRIPTS = Object.fromEntries(['backup.sh', 'upload.sh', 'restore.sh'].map((f) => [f, fs.readFileSync(path.join(__dirname, f), 'utf8')]));
 /**
  * The AWS CLI's own image (aws/aws-cli docker/Dockerfile: Amazon Linux 2, sh and coreutils, entrypoint aws, amd64 and
- * arm64). It runs as root by default; it needs no user of its own, only a writable HOME (/tmp).
+ * arm64). It has no USER (root), but runs as any uid (`docker run --user uid:gid`, aws/aws-cli#5120) given a writable
+ * HOME: without one it fails creating `/.aws` (aws-controllers-k8s/test-infra#137). HOME is /tmp, an emptyDir.
  */
 const UPLOAD_IMAGE = ContainerImage.of('amazon/aws-cli:2.37.5', { uid: 65532, gid: 65532, hasSleep: true });
 export const S3_ACCESS_KEY_ID = 's3-access-key-id';
